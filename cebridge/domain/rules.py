@@ -158,7 +158,9 @@ class Requirement(Cited):
     live hours whatever the topic). ``hours`` may be zero when what is required
     is ``min_completions`` (pass the jurisprudence exam). ``when`` conditions it on license attributes.
     ``every_n_renewals`` applies when ``(renewal_number - offset) % n == 0``; alternating biennia are
-    ``n: 2`` with offsets 0 and 1.
+    ``n: 2`` with offsets 0 and 1. ``skip_first_renewal`` drops it at the first renewal;
+    ``at_exempt_first_renewal`` keeps it when the pack exempts the first renewal from everything else
+    (Pennsylvania's child-abuse training). ``prorate`` scales ``hours`` like the total on a short cycle.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -172,6 +174,7 @@ class Requirement(Cited):
     when: dict[str, bool | str] = Field(default_factory=dict)
     formats: list[Format] | None = None
     skip_first_renewal: bool = False
+    at_exempt_first_renewal: bool = False
     prorate: bool = False
 
     @model_validator(mode="after")
@@ -307,7 +310,7 @@ class RuleVersion(DomainModel):
         return CATEGORIES | frozenset(self.extra_categories)
 
     def covers(self, day: date) -> bool:
-        """Whether a cycle ending on ``day`` falls under this version."""
+        """Whether ``day`` (a cycle's end, or start for ``version_by: cycle_start`` packs) is in force here."""
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
@@ -320,6 +323,7 @@ class RulePack(DomainModel):
     title: str
     board: str
     board_url: str = Field(pattern=r"^https?://")
+    version_by: Literal["cycle_end", "cycle_start"] = "cycle_end"
     versions: list[RuleVersion] = Field(min_length=1)
 
     @field_validator("id")
@@ -342,9 +346,15 @@ class RulePack(DomainModel):
             raise ValueError(f"pack id {self.id!r} does not start with its state {self.state!r}")
         return self
 
-    def version_for(self, cycle_end: date) -> RuleVersion | None:
-        """The version in force for a cycle that ends on ``cycle_end``."""
+    def version_for(self, start: date, end: date) -> RuleVersion | None:
+        """The version in force for the cycle ``start..end``.
+
+        Most boards apply the rules in force when the cycle ends (the renewal); ``version_by: cycle_start``
+        packs apply the rules in force when it began (New York's boundaries requirement applies to
+        registration periods starting on or after 2023-04-01).
+        """
+        day = end if self.version_by == "cycle_end" else start
         for version in self.versions:
-            if version.covers(cycle_end):
+            if version.covers(day):
                 return version
         return None
