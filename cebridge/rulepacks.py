@@ -86,9 +86,7 @@ class PackRegistry:
         try:
             return self._packs[pack_id.lower()]
         except KeyError:
-            raise UnknownBoard(
-                f"unknown board {pack_id!r}; known boards: {', '.join(self.ids())}"
-            ) from None
+            raise UnknownBoard(f"unknown board {pack_id!r}; known boards: {', '.join(self.ids())}") from None
 
     def __iter__(self) -> Any:
         return iter(self._packs[i] for i in self.ids())

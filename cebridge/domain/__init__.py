@@ -9,8 +9,8 @@ from cebridge.domain.completion import Completion, CreditOffering, Credits, Mone
 from cebridge.domain.license import Cycle, History, License
 from cebridge.domain.records import CompletionRecord, CourseRef, LearnerRef
 from cebridge.domain.report import (
-    ComplianceReport,
     CompletionResult,
+    ComplianceReport,
     CreditAward,
     Reason,
     RequirementResult,
@@ -19,10 +19,10 @@ from cebridge.domain.report import (
 from cebridge.domain.rules import RulePack, RuleVersion
 
 __all__ = [
-    "ComplianceReport",
     "Completion",
     "CompletionRecord",
     "CompletionResult",
+    "ComplianceReport",
     "CourseRef",
     "CreditAward",
     "CreditOffering",

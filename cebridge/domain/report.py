@@ -108,7 +108,8 @@ class ComplianceReport(DomainModel):
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form of DESIGN.md: Decimals as numbers rounded to 2 places, dates as ISO strings."""
-        return _jsonable(self.model_dump(mode="python"))
+        data: dict[str, Any] = _jsonable(self.model_dump(mode="python"))
+        return data
 
     @property
     def short_requirements(self) -> list[RequirementResult]:

@@ -8,6 +8,7 @@ as weak so nobody mistakes it for the regulation's text.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -73,9 +74,8 @@ class CycleRule(Cited):
     def _anchor_fields(self) -> CycleRule:
         if self.anchor == "fixed_calendar" and self.end_month is None:
             raise ValueError("a fixed_calendar cycle needs end_month")
-        if self.anchor == "fixed_calendar" and self.length_months % 12 == 0 and self.length_months > 12:
-            if self.length_months == 24 and self.end_year_parity is None:
-                raise ValueError("a two-year fixed_calendar cycle needs end_year_parity")
+        if self.anchor == "fixed_calendar" and self.length_months == 24 and self.end_year_parity is None:
+            raise ValueError("a two-year fixed_calendar cycle needs end_year_parity")
         return self
 
 
@@ -336,7 +336,7 @@ class RulePack(DomainModel):
     @model_validator(mode="after")
     def _no_overlap(self) -> RulePack:
         ordered = sorted(self.versions, key=lambda v: v.effective_from)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if before.effective_to is None or before.effective_to >= after.effective_from:
                 raise ValueError(
                     f"versions {before.version!r} and {after.version!r} overlap: "
