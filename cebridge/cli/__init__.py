@@ -19,6 +19,7 @@ from cebridge.errors import CebridgeError
 COMMAND_MODULES: tuple[str, ...] = (
     "boards",
     "evaluate",
+    "keys",
 )
 
 
