@@ -1,0 +1,1 @@
+"""Alembic migrations of the cebridge store (run with ``cebridge db upgrade``; see docs/store.md)."""
