@@ -128,8 +128,7 @@ def _read_mapping(path: Path) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"config file {str(path)!r} is not valid JSON: {exc.msg} "
-                f"at line {exc.lineno} column {exc.colno}"
+                f"config file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
     try:
         return yaml.safe_load(text)
@@ -183,9 +182,7 @@ def _resolve_secrets(
             if isinstance(value, dict):
                 out[key] = _secret_from_reference(value, where=where, field=field, base_dir=base_dir)
             elif isinstance(value, str) and value:
-                logger.info(
-                    "%s: field %r holds a secret in clear; prefer an env or file reference", where, field
-                )
+                logger.info("%s: field %r holds a secret in clear; prefer an env or file reference", where, field)
         else:
             nested = _nested_model(finfo.annotation)
             if nested is not None and isinstance(value, dict):
@@ -198,9 +195,7 @@ def _secret_from_reference(ref: dict[str, Any], *, where: str, field: str, base_
         var = ref["env"]
         value = os.environ.get(var)
         if not value:
-            raise InputError(
-                f"{where}: field {field!r} refers to environment variable {var!r}, which is not set"
-            )
+            raise InputError(f"{where}: field {field!r} refers to environment variable {var!r}, which is not set")
         return value
     if set(ref) == {"file"} and isinstance(ref["file"], str):
         target = Path(ref["file"]).expanduser()
@@ -210,8 +205,7 @@ def _secret_from_reference(ref: dict[str, Any], *, where: str, field: str, base_
             value = target.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise InputError(
-                f"{where}: field {field!r} refers to file {str(target)!r}, which cannot be read: "
-                f"{exc.strerror or exc}"
+                f"{where}: field {field!r} refers to file {str(target)!r}, which cannot be read: {exc.strerror or exc}"
             ) from None
         if not value:
             raise InputError(f"{where}: field {field!r} refers to file {str(target)!r}, which is empty")
