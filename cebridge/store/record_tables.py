@@ -91,6 +91,8 @@ class PendingRecompute(Base):
 
     license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id", ondelete="CASCADE"), primary_key=True)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Why the last recompute failed (a license missing a fact its board needs); such rows wait for a fix.
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ConnectorState(Base):

@@ -376,6 +376,7 @@ def upgrade() -> None:
         "pending_recomputes",
         sa.Column("license_id", sa.Integer(), nullable=False),
         sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["license_id"], ["licenses.id"], name=op.f("fk_pending_recomputes_license_id_licenses"), ondelete="CASCADE"
         ),

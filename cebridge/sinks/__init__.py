@@ -1,0 +1,1 @@
+"""Sinks: where cebridge delivers what it produced (certificates, webhooks, gradebooks, exports)."""

@@ -1,0 +1,87 @@
+"""From a stored completion to the engine's :class:`~cebridge.domain.completion.Completion`, through the catalog.
+
+The catalog is the authority on hours, approvals and categories; a provider's record only says who finished
+which course and when. A course reference finds its offering by any of its keys (external id, SIS id,
+integration id, blueprint id) registered for the provider, or by the offering's own id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from cebridge.domain.completion import Completion, CreditOffering
+from cebridge.domain.records import EARNING_STATUSES
+from cebridge.store.tables import KEY_KINDS, CompletionRow, Offering, OfferingKey
+
+
+def course_keys(course: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(kind, value)`` pairs of a course reference, in the order they are tried."""
+    return [(kind, str(course[kind])) for kind in KEY_KINDS if course.get(kind)]
+
+
+class OfferingFinder:
+    """Finds offerings of one provider for many course references, caching what it found."""
+
+    def __init__(self, session: Session, provider_id: int | None) -> None:
+        self._session = session
+        self._provider = provider_id
+        self._by_key: dict[tuple[str, str], int | None] = {}
+
+    def prefetch(self, courses: Iterable[Mapping[str, Any]]) -> None:
+        """Load the offerings of these course references in two queries."""
+        if self._provider is None:
+            return
+        wanted = {k for c in courses for k in course_keys(c)} - set(self._by_key)
+        if not wanted:
+            return
+        pairs = sorted(wanted)
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            for kind, value, offering_id in self._session.execute(
+                select(OfferingKey.kind, OfferingKey.value, OfferingKey.offering_id).where(
+                    OfferingKey.provider_id == self._provider,
+                    tuple_(OfferingKey.kind, OfferingKey.value).in_(chunk),
+                )
+            ):
+                self._by_key[(kind, value)] = offering_id
+            values = sorted({v for _, v in chunk})
+            own = dict(
+                self._session.execute(
+                    select(Offering.offering_id, Offering.id).where(
+                        Offering.provider_id == self._provider, Offering.offering_id.in_(values)
+                    )
+                ).all()
+            )
+            for kind, value in chunk:
+                if self._by_key.get((kind, value)) is None:
+                    self._by_key[(kind, value)] = own.get(value)
+
+    def find(self, course: Mapping[str, Any]) -> int | None:
+        """The offering row id for a course reference, or None when the catalog does not know the course."""
+        keys = course_keys(course)
+        self.prefetch([course])
+        for key in keys:
+            found = self._by_key.get(key)
+            if found is not None:
+                return found
+        return None
+
+
+def offering_model(row: Offering) -> CreditOffering:
+    """The domain offering stored in a catalog row."""
+    return CreditOffering.model_validate(row.data)
+
+
+def to_completion(row: CompletionRow, offering: CreditOffering) -> Completion | None:
+    """The engine's Completion for a stored completion, or None when it cannot earn credit.
+
+    It cannot when it is revoked, has a status that earns nothing (failed, in progress), or has no date.
+    The completion's id in reports is the stored row id, so a report names exactly one record.
+    """
+    if row.revoked_at is not None or row.status not in EARNING_STATUSES or row.completed_on is None:
+        return None
+    return offering.completed(row.completed_on, id=str(row.id))
