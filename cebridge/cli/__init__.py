@@ -20,6 +20,15 @@ COMMAND_MODULES: tuple[str, ...] = (
     "boards",
     "evaluate",
     "keys",
+    "db",
+    "orgs",
+    "providers",
+    "catalog",
+    "clinicians",
+    "completions",
+    "report",
+    "sync",
+    "outbox",
 )
 
 
