@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import JSON
 from sqlalchemy.types import TypeDecorator
 
 from cebridge.store.db import make_engine
@@ -15,6 +16,9 @@ config = context.config
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations spell cebridge's portable column types as their plain SQL types, so they never import app code.
+    if type_ == "type" and isinstance(obj, JSON):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")'
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return repr(obj.impl).replace("String(", "sa.String(").replace("DateTime(", "sa.DateTime(")
     return False

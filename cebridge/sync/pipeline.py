@@ -181,6 +181,7 @@ def _pull(
         summary.errors.append(exc.user_message)
         return
     totals = IngestCounts()
+    failed = 0
 
     def tick(recomputed: int) -> None:
         summary.recomputed += recomputed
@@ -196,7 +197,7 @@ def _pull(
             summary.rejected += len(getattr(batch, "problems", ()) or ())
             _copy(totals, summary)
             if counts.clinicians and len(counts.clinicians) <= INLINE_RECOMPUTE_CLINICIANS:
-                drain(factory, packs=packs, on_progress=tick)
+                failed += drain(factory, packs=packs, on_progress=tick).failed
             if progress is not None:
                 progress(Progress(row.name, "batch", summary))
     except RetriableConnectorError as exc:
@@ -209,9 +210,9 @@ def _pull(
         close = getattr(instance, "close", None)
         if connector is None and callable(close):
             close()
-    result = drain(factory, packs=packs, on_progress=tick)
-    if result.failed:
-        summary.errors.append(f"{result.failed} license(s) could not be evaluated; see `cebridge report`")
+    failed += drain(factory, packs=packs, on_progress=tick).failed
+    if failed:
+        summary.errors.append(f"{failed} license(s) could not be evaluated; see `cebridge report`")
     if progress is not None:
         progress(Progress(row.name, "done", summary))
 
