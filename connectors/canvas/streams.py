@@ -1,83 +1,30 @@
 """The Canvas streams: ``course_progress`` (roster of each course) and ``learner_courses`` (learner-centric).
 
-Incremental pulls (state of ``course_progress``)::
-
-    {"hwm":  {"<course id>": "<latest completed_at emitted, UTC>"},
-     "pass": {"done": ["<course id>", ...], "course": "<course id>", "after_user": <user id>,
-              "max_completed_at": "<...>"}}
-
-A *pass* reads every course once. Inside a course, records go out in user-id order, ``batch_size`` at a
-time; each batch's state says which courses are done and the last user id handed over, so a resumed pass
-re-reads the course's roster (Canvas has no server-side filter on progress) and emits only users after that
-id. When a course is done its high-water mark becomes the latest ``completed_at`` it emitted. On later passes a
-``completed`` record whose ``completed_at`` is older than the mark minus ``lookback_hours`` is not emitted
-again (it was stored already); ``in_progress`` and ``no_requirements`` records are emitted on every pass so the
-store sees progress move. ``full_refresh`` ignores the marks. Re-emitting is always safe: the store is
-idempotent by ``(source, external_id)``.
+``course_progress`` runs resumable roster passes (:mod:`connectors.incremental`): Canvas has no server-side
+filter on progress, so each pass re-reads every course and a completion high-water mark per course keeps
+already-stored completions from being emitted again. Its cursor is ``completed_at``; inside a course records
+go out in user-id order so a pass can resume after the last user handed over.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from cebridge.domain.records import CompletionRecord, CourseRef
+from cebridge.domain.records import CompletionRecord
 from cebridge.errors import ProviderContractError
 from connectors.base import Batch, RecordProblem, Stream
 from connectors.canvas.api import CanvasApi
 from connectors.canvas.config import CanvasConfig
 from connectors.canvas.records import course_ref, make_record
 from connectors.errors import RemoteNotFound
-from connectors.values import iso_utc, parse_datetime
+from connectors.incremental import HighWaterMarks, later, read_roster_pass, user_key
 
 __all__ = ["CourseProgressStream", "LearnerCoursesStream"]
 
 logger = logging.getLogger(__name__)
-
-
-def _user_key(user_id: Any) -> tuple[int, int, str]:
-    """Sort key for Canvas ids: numbers numerically, anything else after them as text."""
-    text = str(user_id)
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
-
-
-class _Marks:
-    """Completion high-water marks: which completed records are old enough not to re-emit."""
-
-    def __init__(self, marks: Mapping[str, Any], *, lookback: timedelta, full_refresh: bool) -> None:
-        self.marks = {str(k): str(v) for k, v in marks.items()}
-        self.lookback = lookback
-        self.full_refresh = full_refresh
-
-    def cutoff(self, key: str) -> datetime | None:
-        if self.full_refresh or key not in self.marks:
-            return None
-        mark = parse_datetime(self.marks[key])
-        return None if mark is None else mark - self.lookback
-
-    @staticmethod
-    def wanted(record: CompletionRecord, cutoff: datetime | None) -> bool:
-        if cutoff is None or record.status != "completed" or record.completed_at is None:
-            return True
-        return record.completed_at >= cutoff
-
-    def advance(self, key: str, seen: str | None) -> None:
-        if seen is None:
-            return
-        old = self.marks.get(key)
-        if old is None or parse_datetime(seen) > parse_datetime(old):  # type: ignore[operator]
-            self.marks[key] = seen
-
-
-def _later(current: str | None, candidate: datetime | None) -> str | None:
-    if candidate is None:
-        return current
-    text = iso_utc(candidate)
-    if current is None or candidate > parse_datetime(current):  # type: ignore[operator]
-        return text
-    return current
 
 
 class CourseProgressStream(Stream):
@@ -114,66 +61,21 @@ class CourseProgressStream(Stream):
             yield str(course["id"]), course
 
     def read(self, state: Mapping[str, Any]) -> Iterator[Batch]:
-        own = self.own_state(state)
-        marks = _Marks(
-            own.get("hwm") or {},
+        yield from read_roster_pass(
+            self,
+            state,
+            courses=self._courses,
+            roster=self._roster,
+            batch_size=self.config.batch_size,
             lookback=timedelta(hours=self.config.lookback_hours),
             full_refresh=self.config.full_refresh,
         )
-        current_pass = dict(own.get("pass") or {})
-        done: list[str] = [str(c) for c in current_pass.get("done") or []]
-        whole = dict(state)
 
-        def snapshot(**position: Any) -> dict[str, Any]:
-            pass_state = {"done": list(done), **position}
-            return {"hwm": dict(marks.marks), "pass": pass_state}
-
-        for key, course in self._courses(done):
-            if isinstance(course, RecordProblem):
-                done.append(key)
-                batch = self.batch([], whole, snapshot(), (course,))
-                whole = batch.state
-                yield batch
-                continue
-            cid = str(course["id"])
-            if cid in done:
-                continue
-            resuming = str(current_pass.get("course")) == cid
-            after = current_pass.get("after_user") if resuming else None
-            max_seen: str | None = current_pass.get("max_completed_at") if resuming else None
-            cutoff = marks.cutoff(cid)
-            ref = course_ref(course, self.api.blueprint_id(course["id"]) if self.config.resolve_blueprints else None)
-            pending: list[CompletionRecord] = []
-            last_user: Any = after
-            for user_id, record in self._roster(course, ref):
-                if after is not None and _user_key(user_id) <= _user_key(after):
-                    continue
-                last_user = user_id
-                if marks.wanted(record, cutoff):
-                    pending.append(record)
-                    if record.status == "completed":
-                        max_seen = _later(max_seen, record.completed_at)
-                if len(pending) >= self.config.batch_size:
-                    batch = self.batch(
-                        pending, whole, snapshot(course=cid, after_user=last_user, max_completed_at=max_seen)
-                    )
-                    whole = batch.state
-                    yield batch
-                    pending = []
-            done.append(cid)
-            if key != cid:
-                done.append(key)
-            marks.advance(cid, max_seen)
-            batch = self.batch(pending, whole, snapshot())
-            whole = batch.state
-            yield batch
-        # The pass is over: the next read starts a new one from the marks.
-        final = self.batch([], whole, {"hwm": dict(marks.marks)})
-        yield final
-
-    def _roster(self, course: dict[str, Any], ref: CourseRef) -> Iterator[tuple[Any, CompletionRecord]]:
+    def _roster(self, course: Mapping[str, Any]) -> Iterator[tuple[str, CompletionRecord]]:
         """``(user id, record)`` for every student of the course, in user-id order."""
         course_id = course["id"]
+        blueprint = self.api.blueprint_id(course_id) if self.config.resolve_blueprints else None
+        ref = course_ref(dict(course), blueprint)
         enrollments: dict[str, list[dict[str, Any]]] = {}
         for enrollment in self.api.enrollments(course_id):
             if not isinstance(enrollment, dict) or enrollment.get("user_id") is None:
@@ -195,7 +97,7 @@ class CourseProgressStream(Stream):
                         f"in course {course_id}"
                     )
                 progress[str(item["id"])] = item
-        ids = sorted(set(enrollments) | set(progress), key=_user_key)
+        ids = sorted(set(enrollments) | set(progress), key=user_key)
         for uid in ids:
             item = progress.get(uid)
             if item is not None:
@@ -223,7 +125,7 @@ class CourseProgressStream(Stream):
                     course=ref,
                     user_id=uid,
                     progress=prog,
-                    enrollment=enrollment,
+                    enrollment=chosen,
                     user=users.get(uid),
                     name=name,
                     raw=raw,
@@ -259,7 +161,7 @@ class LearnerCoursesStream(Stream):
 
     def read(self, state: Mapping[str, Any]) -> Iterator[Batch]:
         own = self.own_state(state)
-        marks = _Marks(
+        marks = HighWaterMarks(
             own.get("hwm") or {},
             lookback=timedelta(hours=self.config.lookback_hours),
             full_refresh=self.config.full_refresh,
@@ -276,7 +178,7 @@ class LearnerCoursesStream(Stream):
                 if marks.wanted(record, cutoff):
                     records.append(record)
                     if record.status == "completed":
-                        max_seen = _later(max_seen, record.completed_at)
+                        max_seen = later(max_seen, record.completed_at)
             done.append(uid)
             marks.advance(uid, max_seen)
             batch = self.batch(records, whole, {"hwm": dict(marks.marks), "pass": {"done": list(done)}})
