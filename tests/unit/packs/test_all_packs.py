@@ -5,6 +5,7 @@ Also the loader's errors for a broken pack in a directory of one's own: they nam
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from datetime import date
 from pathlib import Path
@@ -70,7 +71,7 @@ def test_every_version_has_a_total_and_an_approver(registry: PackRegistry, pack_
 @pytest.mark.parametrize("pack_id", PACK_IDS)
 def test_versions_do_not_overlap_and_the_last_is_open(registry: PackRegistry, pack_id: str) -> None:
     ordered = sorted(registry.get(pack_id).versions, key=lambda v: v.effective_from)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         assert before.effective_to is not None
         assert before.effective_to < after.effective_from
         # No gap either: a cycle ending between two versions would have no rules.
