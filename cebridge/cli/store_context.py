@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import click
 from sqlalchemy import Engine
 
 from cebridge.config import Settings
@@ -25,7 +26,14 @@ def open_store(*, migrated: bool = True) -> Store:
     """Connect to the configured database; with ``migrated``, refuse a database that is not at the head."""
     settings = Settings()
     engine = make_engine(settings)
-    check_connection(engine)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # connections close when the command ends, not when the garbage collector gets to them
+        ctx.call_on_close(engine.dispose)
+    try:
+        check_connection(engine)
+    except StorageError:
+        engine.dispose()
+        raise
     if migrated:
         at = current(engine)
         if at not in heads():
