@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
@@ -63,6 +63,8 @@ class Page:
     next: str | None
     #: The raw page when it is an object (xAPI StatementResult), for callers that need more than items.
     body: Any = None
+    #: The response headers (e.g. ``X-Experience-API-Consistent-Through``).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class LinkHeaderPaginator:
@@ -165,7 +167,7 @@ class MorePaginator:
                         f"{self.client.provider}: pagination loops: 'more' points to {redact_url(nxt)} again"
                     )
                 seen.add(nxt)
-            yield Page(url=current, items=body["statements"], next=nxt, body=body)
+            yield Page(url=current, items=body["statements"], next=nxt, body=body, headers=response.headers)
             current = nxt
 
 
