@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "boards",
     "evaluate",
     "keys",
+    "certificates",
     "db",
     "orgs",
     "providers",
@@ -29,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "sync",
     "outbox",
+    "connectors",
 )
 
 
