@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import types
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -30,7 +31,16 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from cebridge.errors import InputError, PluginLoadError, PluginNotFound
 from connectors.base import Connector, ConnectorConfig
 
-__all__ = ["ENTRY_POINT_GROUP", "available", "broken", "get", "load_config", "parse_config"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ConnectorInfo",
+    "available",
+    "broken",
+    "describe",
+    "get",
+    "load_config",
+    "parse_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,40 @@ def available() -> dict[str, type[Connector]]:
 def broken() -> dict[str, str]:
     """Connectors that are registered but could not be loaded, with the reason."""
     return dict(_load_all()[1])
+
+
+@dataclass(frozen=True)
+class ConnectorInfo:
+    """One registered connector, for listings: where it comes from and whether it loads."""
+
+    name: str
+    title: str
+    package: str
+    target: str
+    first_party: bool
+    ok: bool
+    reason: str = ""
+
+
+def describe() -> list[ConnectorInfo]:
+    """Every registered connector, loadable or not, in name order (a name registered twice: the first)."""
+    found, failed = _load_all()
+    infos: dict[str, ConnectorInfo] = {}
+    for ep in _entry_points():
+        if ep.name in infos:
+            continue
+        dist = ep.dist.name if ep.dist is not None else "?"
+        cls = found.get(ep.name)
+        infos[ep.name] = ConnectorInfo(
+            name=ep.name,
+            title=str(getattr(cls, "title", "")) if cls is not None else "",
+            package=dist,
+            target=ep.value,
+            first_party=dist == "cebridge" and ep.value.startswith("connectors."),
+            ok=cls is not None,
+            reason=failed.get(ep.name, ""),
+        )
+    return list(infos.values())
 
 
 def refresh() -> None:
