@@ -1,0 +1,155 @@
+"""Solve the program objective by objective, check the answer with the engine, and cut it off if the engine
+disagrees.
+
+Objective order (each optimum is fixed before the next is solved):
+
+- closing every gap: least cost, then least clock hours, then most goal topics covered, then earliest finish;
+- with a goal budget: least cost ``C``; then most goal topics covered for at most ``C + goal budget``; then
+  least cost, least hours and earliest finish at that coverage;
+- when no plan closes every gap: least shortfall first, then the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cebridge.domain.report import ComplianceReport
+
+from .candidates import Candidate, Pool
+from .lp import Row, Solution
+from .numbers import Scale
+from .program import PlanProgram, Relax
+from .schedule import Chosen, Placement, ordered, place
+from .verify import check, evaluate_plan
+
+#: How many engine-rejected answers are cut off before the search gives up.
+MAX_CUTS = 40
+
+
+@dataclass
+class Outcome:
+    """A chosen set of courses with its calendar and the engine's reports once they are done."""
+
+    placements: list[Placement]
+    reports: list[ComplianceReport]
+    optimal: bool
+    complete: bool  # every license compliant
+
+
+def _value(objective: Row, sol: Solution) -> float:
+    return sum(v * sol.value(k) for k, v in objective.items())
+
+
+def lexicographic(prog: PlanProgram, time_limit: float | None = None) -> Solution | None:
+    """The best solution under the objective order; the program's rows are restored afterwards."""
+    opts = prog.pool.request.options
+    mark = prog.p.mark()
+    optimal = True
+    try:
+        stages: list[Row] = []
+        if prog.relax.elastic:
+            stages.append(prog.shortfall())
+        goal_money = opts.goal_budget if prog.goal_vars and opts.goal_budget else None
+        if goal_money is not None and not prog.relax.elastic:
+            first = prog.solve(prog.cost(), time_limit)
+            if first is None:
+                return None
+            optimal &= first.optimal
+            prog.bound(prog.cost(), round(_value(prog.cost(), first)) + prog.scale.m(goal_money) + 0.5)
+            stages += [prog.goals(), prog.cost(), prog.hours()]
+        else:
+            stages += [prog.cost(), prog.hours(), prog.goals()]
+        stages.append(prog.finish_week())
+        sol: Solution | None = None
+        for objective in stages:
+            if not objective:
+                continue
+            sol = prog.solve(objective, time_limit)
+            if sol is None:
+                return None
+            optimal &= sol.optimal
+            prog.p.fix(objective, _value(objective, sol))
+        if sol is None:
+            sol = prog.solve({}, time_limit)
+        if sol is None:
+            return None
+        return Solution(sol.values, optimal)
+    finally:
+        prog.p.reset(mark)
+
+
+def chosen(prog: PlanProgram, sol: Solution) -> list[Chosen]:
+    """The courses a solution picks, each with its session, its deadline and its place among capped ones."""
+    views = prog.pool.views
+    out: list[Chosen] = []
+    for i, cand in enumerate(prog.cands):
+        if not sol.on(prog.x[i]):
+            continue
+        slot = None
+        if cand.live:
+            picked = [n for n, z in enumerate(prog.z[i]) if sol.on(z)]
+            slot = cand.slots[picked[0] if picked else 0]
+        dues = [
+            views[j].deadline
+            for j, u in enumerate(prog.u[i])
+            if u is not None and sum(v * sol.value(k) for k, v in u.items()) > 0.5
+        ]
+        due = min(dues) if dues else max(v.deadline for v in views)
+        rank = 0.0
+        for j in range(len(views)):
+            var = prog.capped.get((i, j))
+            fact = cand.best(j)
+            if var is not None and fact is not None and fact.hours > 0:
+                rank = min(rank, -sol.value(var) / float(prog.scale.h(fact.hours)))
+        out.append(Chosen(cand, slot, due, rank))
+    return out
+
+
+def solve(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | None = None) -> Outcome | None:
+    """The best plan that closes every gap and that the engine confirms, or None when there is none."""
+    prog = PlanProgram(pool, cands, scale)
+    for _ in range(MAX_CUTS):
+        sol = lexicographic(prog, time_limit)
+        if sol is None:
+            return None
+        picks = chosen(prog, sol)
+        got = check(pool, picks)
+        if got is not None:
+            placements, reports = got
+            return Outcome(placements, reports, sol.optimal, True)
+        prog.cut(sol)
+    return None
+
+
+def best_effort(
+    pool: Pool, cands: list[Candidate], scale: Scale, relax: Relax, time_limit: float | None = None
+) -> tuple[PlanProgram, Solution] | None:
+    """The elastic program's best solution: as little left short as the limits allow."""
+    prog = PlanProgram(pool, cands, scale, Relax(budget=relax.budget, weekly=relax.weekly, elastic=True))
+    sol = lexicographic(prog, time_limit)
+    return None if sol is None else (prog, sol)
+
+
+def partial(pool: Pool, prog: PlanProgram, sol: Solution) -> Outcome:
+    """The engine's view of a best-effort solution (not every gap closed)."""
+    picks = ordered(chosen(prog, sol))
+    placements = place(pool, picks) or []
+    return Outcome(placements, evaluate_plan(pool, placements), sol.optimal, False)
+
+
+def shortfalls(prog: PlanProgram, sol: Solution) -> dict[tuple[int, str], Decimal]:
+    """Per (license, requirement id or ``total``), what the elastic solution leaves short (in hours, or in
+    completions for a completion minimum, keyed ``<id>#completions``)."""
+    out: dict[tuple[int, str], Decimal] = {}
+    views = prog.pool.views
+    for (lic, r), var in prog.slack.needs.items():
+        if sol.value(var) > 1e-6:
+            out[(lic, views[lic].needs[r].id)] = Decimal(round(sol.value(var))) / prog.scale.hours
+    for (lic, r), var in prog.slack.completions.items():
+        if sol.value(var) > 1e-6:
+            out[(lic, views[lic].needs[r].id + "#completions")] = Decimal(round(sol.value(var)))
+    for lic, var in prog.slack.total.items():
+        if sol.value(var) > 1e-6:
+            out[(lic, "total")] = Decimal(round(sol.value(var))) / prog.scale.hours
+    return out
