@@ -154,9 +154,7 @@ class PublicKeyRecord:
 
 
 def _public_pem(key: rsa.RSAPublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
 def _utcnow() -> datetime:
@@ -306,9 +304,7 @@ class KeyStore:
         kid = thumbprint(private.public_key())
         encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
         if self._passphrase is not None:
-            encryption = serialization.BestAvailableEncryption(
-                self._passphrase.get_secret_value().encode("utf-8")
-            )
+            encryption = serialization.BestAvailableEncryption(self._passphrase.get_secret_value().encode("utf-8"))
         pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
         _atomic_write(self.dir / f"{kid}.key.pem", pem, mode=0o600)
         _atomic_write(self.dir / f"{kid}.pub.pem", _public_pem(private.public_key()).encode(), mode=0o644)
@@ -363,9 +359,7 @@ class KeyStore:
         except FileNotFoundError:
             raise KeyStoreError(f"key file {path.name} is missing from {self.dir}") from None
         if mode & forbidden:
-            raise KeyStoreError(
-                f"{path} is readable by others (mode {oct(mode & 0o777)}); run: chmod 600 {path}"
-            )
+            raise KeyStoreError(f"{path} is readable by others (mode {oct(mode & 0o777)}); run: chmod 600 {path}")
 
     def _ensure_dir(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
