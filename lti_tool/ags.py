@@ -7,7 +7,8 @@ by at least a second, and the next timestamp is reserved in the database before 
 the two can only skip a timestamp, never reuse one).
 
 Completions reach the gradebook through the outbox: :func:`enqueue_completion_scores` writes one outbox item
-per placement (sink ``lti_ags``, kind ``lti.score``) in the caller's transaction, and
+per placement (kind ``lti.score``) for each enabled subscription of the ``lti_ags`` sink plugin (creating the
+default subscription ``lti_ags`` on first use) in the caller's transaction, and
 :class:`lti_tool.sinks.ags.AgsSink` delivers it.
 """
 
@@ -25,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from cebridge.store.db import SessionFactory, transaction
 from cebridge.store.lti_tables import LtiLineItem, LtiPlatform, LtiScorePost
+from cebridge.store.org_tables import SinkSubscription
 from cebridge.store.record_tables import OutboxItem
+from cebridge.store.types import utcnow
 from lti_tool.deep_linking import LINE_ITEM_TAG
 from lti_tool.placements import Placement
 from lti_tool.services import ServiceClient, ServiceError
@@ -195,19 +198,21 @@ def enqueue_completion_scores(
     ``user_ids`` maps a platform issuer to the learner's LTI user id (``sub``) there. Runs in the caller's
     transaction (the outbox pattern); returns the idempotency keys written (existing ones are not duplicated).
     """
-    rows: Sequence[tuple[LtiLineItem, LtiPlatform]] = session.execute(
-        select(LtiLineItem, LtiPlatform)
-        .join(LtiPlatform, LtiPlatform.id == LtiLineItem.platform_id)
-        .where(LtiLineItem.offering_id == offering_id)
-    ).tuples().all()
+    rows: Sequence[tuple[LtiLineItem, LtiPlatform]] = [
+        (row[0], row[1])
+        for row in session.execute(
+            select(LtiLineItem, LtiPlatform)
+            .join(LtiPlatform, LtiPlatform.id == LtiLineItem.platform_id)
+            .where(LtiLineItem.offering_id == offering_id)
+        )
+    ]
+    sinks = _ags_subscriptions(session)
     keys = []
     for item, platform in rows:
         user_id = user_ids.get(platform.issuer)
         if not user_id:
             continue
-        key = f"lti-score:{platform.id}:{item.deployment_id}:{item.resource_link_id}:{user_id}:{completion_id}"
-        if session.scalar(select(OutboxItem.id).where(OutboxItem.idempotency_key == key)) is not None:
-            continue
+        event = f"{platform.id}:{item.deployment_id}:{item.resource_link_id}:{user_id}:{completion_id}"
         payload = {
             "issuer": platform.issuer,
             "client_id": platform.client_id,
@@ -221,6 +226,30 @@ def enqueue_completion_scores(
             },
             "title": title,
         }
-        session.add(OutboxItem(sink=SINK_NAME, kind=SCORE_KIND, payload=payload, idempotency_key=key))
-        keys.append(key)
+        for sink in sinks:
+            key = f"{sink}:{SCORE_KIND}:{event}"
+            if session.scalar(select(OutboxItem.id).where(OutboxItem.idempotency_key == key)) is not None:
+                continue
+            session.add(OutboxItem(sink=sink, kind=SCORE_KIND, payload=payload, idempotency_key=key))
+            keys.append(key)
     return keys
+
+
+def _ags_subscriptions(session: Session) -> list[str]:
+    """Names of the enabled subscriptions of the ``lti_ags`` plugin; one is created when there is none."""
+    names = list(
+        session.scalars(
+            select(SinkSubscription.name).where(
+                SinkSubscription.plugin == SINK_NAME, SinkSubscription.enabled.is_(True)
+            )
+        )
+    )
+    if names:
+        return names
+    if session.scalar(select(SinkSubscription.id).where(SinkSubscription.name == SINK_NAME)) is not None:
+        return []  # the default subscription exists but an operator disabled it
+    session.add(
+        SinkSubscription(name=SINK_NAME, plugin=SINK_NAME, kinds=[SCORE_KIND], config={}, created_at=utcnow())
+    )
+    session.flush()
+    return [SINK_NAME]

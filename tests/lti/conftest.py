@@ -125,3 +125,22 @@ def launch(tool: Tool, platform: TestPlatform, user: str = "learner-1", **kwargs
     id_token, state = platform_auth(platform, login.headers["Location"])
     resp = tool.client.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state})
     return Launch(id_token=id_token, state=state, response=resp)
+
+
+def begin(tool: Tool, platform: TestPlatform, user: str = "learner-1", **kwargs: Any) -> tuple[str, str]:
+    """Tool login and platform authentication, stopping before the launch POST: (id_token, state)."""
+    platform.login_as(user)
+    login = tool.client.get(platform.login_url(user, **kwargs))
+    assert login.status_code == 302, login.get_data(as_text=True)
+    return platform_auth(platform, login.headers["Location"])
+
+
+def launch_count(tool: Tool) -> int:
+    """How many launch records the tool holds."""
+    from sqlalchemy import func, select
+
+    from cebridge.store.lti_tables import LtiLaunch
+    from lti_tool.db import sessions_of
+
+    with sessions_of(tool.app)() as session:
+        return int(session.scalar(select(func.count()).select_from(LtiLaunch)) or 0)

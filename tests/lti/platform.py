@@ -198,6 +198,7 @@ class TestPlatform:
         self.score_status: list[int] = []
         self.members: list[dict[str, t.Any]] = []
         self.link_style = "unquoted"
+        self.score_fault: int | None = None
         self.deep_link_items: list[dict[str, t.Any]] = []
         self.token_requests: list[dict[str, t.Any]] = []
         self.mutate: t.Callable[[dict[str, t.Any]], None] | None = None
@@ -232,6 +233,8 @@ class TestPlatform:
         return data
 
     def receive_score(self, line_item_id: str, score: dict[str, t.Any]) -> UpdateScoreStatus:
+        if self.score_fault:
+            raise _ScoreRejected(self.score_fault, "the gradebook is not available")
         for field in ("userId", "timestamp", "gradingProgress", "activityProgress"):
             if field not in score:
                 raise _ScoreRejected(400, f"score has no {field}")
@@ -283,7 +286,7 @@ class TestPlatform:
         headers = self.headers if self.headers is not None else {"kid": reg.get_kid()}
         key = self.signing_key or reg.get_platform_private_key()
         if self.algorithm == "HS256":
-            key = "not-a-secret-shared-with-anyone"
+            key = "not-a-secret-shared-with-anyone-at-all-0123456789"
         return t.cast(str, jwt.encode(payload, key, algorithm=self.algorithm, headers=headers))
 
     def _auth(self) -> Response:

@@ -28,7 +28,7 @@ class Served:
         self._server: BaseWSGIServer = make_server(host, 0, self.app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.02), daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
