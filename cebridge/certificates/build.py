@@ -104,6 +104,7 @@ def build_certificate(
     revision: int = 0,
     start_date: date | None = None,
     valid_until: datetime | None = None,
+    course_code: str | None = None,
 ) -> CertificateData:
     """The certificate of one completion for one license; the clock and base URL are arguments."""
     if issued_at.tzinfo is None:
@@ -159,6 +160,7 @@ def build_certificate(
         license_profession=profession,
         completion_id=completion.id,
         course_title=completion.title or completion.id,
+        course_code=course_code,
         start_date=start_date or completion.completed_on,
         end_date=completion.completed_on,
         format=completion.format,

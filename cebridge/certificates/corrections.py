@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cebridge.certificates.build import CERTIFIABLE_STATUSES, split_board
+from cebridge.certificates.errors import CertificateInputError
 from cebridge.certificates.model import ProviderProfile
 from cebridge.certificates.stored import IssueResult, issue_stored, revoke_for_completion, revoke_row
 from cebridge.domain.completion import Completion
@@ -50,6 +51,7 @@ def apply_completion_change(
     now: datetime,
     license_id: int | None = None,
     completion_id: int | None = None,
+    course_code: str | None = None,
     reason: str = "the completion was revoked or no longer counts",
 ) -> Correction:
     """Bring the certificate of ``completion_ref`` under ``license`` in line with the completion as it is now.
@@ -65,7 +67,7 @@ def apply_completion_change(
         )
         return Correction("revoked", row) if row is not None else Correction("none")
     if provider is None:
-        raise ValueError("a provider profile is needed to issue a certificate")
+        raise CertificateInputError("a provider profile is needed to issue a certificate")
     outcome: IssueResult = issue_stored(
         session,
         license=license,
@@ -78,6 +80,7 @@ def apply_completion_change(
         now=now,
         license_id=license_id,
         completion_id=completion_id,
+        course_code=course_code,
     )
     return Correction(outcome.action, outcome.certificate, outcome.replaced)
 
@@ -109,10 +112,12 @@ def certificate_event(row: CertificateRow) -> dict[str, Any]:
         "holder": row.holder,
         "provider": row.provider_name,
         "course_title": row.course_title,
+        "course_code": data.get("course_code"),
         "format": data.get("format"),
         "start_date": data.get("start_date"),
         "completed_on": data.get("end_date"),
         "hours": data.get("hours"),
+        "hours_earned": data.get("hours"),
         "hours_counted": acceptance.get("hours_counted"),
         "approvals": [
             {"body": a["body"], "approval_id": a.get("approval_id"), "credit": a.get("display")}

@@ -110,6 +110,7 @@ def achievement_credential(
         "description": f"Continuing education activity: {cert.course_title} ({cert.format_label}).",
         "criteria": {"narrative": f"Complete the {cert.format_label.lower()} activity as the provider requires."},
         "creditsAvailable": hours,
+        **({"humanCode": cert.course_code} if cert.course_code else {}),
         "tag": [c.category for c in cert.categories],
         "deliveryFormat": cert.format,
         "clockHours": fmt_number(cert.hours),

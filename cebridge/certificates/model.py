@@ -135,6 +135,8 @@ class CertificateData(DomainModel):
     # activity
     completion_id: str
     course_title: str
+    #: The provider's course (program) number, which FL DOH wants on the certificate; None when unknown.
+    course_code: str | None = None
     start_date: date
     end_date: date
     format: Format

@@ -222,7 +222,8 @@ def render_pdf(
         if cert.start_date == cert.end_date
         else (f"{cert.start_date.isoformat()} to {cert.end_date.isoformat()}")
     )
-    facts = [
+    facts = [("Course ID", cert.course_code)] if cert.course_code else []
+    facts += [
         ("Date(s)", dates),
         ("Format", cert.format_label),
         ("Clock hours", fmt_number(cert.hours)),

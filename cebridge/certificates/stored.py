@@ -108,6 +108,7 @@ def issue_stored(
     completion_id: int | None = None,
     font: FontChoice = "auto",
     logo_base: Path | None = None,
+    course_code: str | None = None,
 ) -> IssueResult:
     """Issue the certificate of one completion, or keep the one that stands if it says the same thing.
 
@@ -127,6 +128,7 @@ def issue_stored(
         issued_at=now,
         base_url=base_url,
         revision=0,
+        course_code=course_code,
     )
     digest = content_hash(draft)
     if current is not None and current.content_hash == digest:
@@ -144,6 +146,7 @@ def issue_stored(
             issued_at=now,
             base_url=base_url,
             revision=revision,
+            course_code=course_code,
         )
     )
     issued = render_and_sign(
