@@ -19,6 +19,7 @@ from cebridge.errors import CebridgeError
 COMMAND_MODULES: tuple[str, ...] = (
     "boards",
     "evaluate",
+    "plan",
     "keys",
     "certificates",
     "db",
@@ -31,6 +32,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sync",
     "outbox",
     "connectors",
+    "platforms",
+    "serve",
 )
 
 

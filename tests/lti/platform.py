@@ -182,6 +182,7 @@ class TestPlatform:
         host: str = "127.0.0.1",
     ) -> None:
         self.server = Served(host)
+        self._stopped = False
         self.url = self.server.url
         self.issuer = issuer or self.url
         self.client_id = client_id
@@ -214,7 +215,9 @@ class TestPlatform:
         self.client = self.app.test_client()
 
     def stop(self) -> None:
-        self.server.stop()
+        if not self._stopped:
+            self._stopped = True
+            self.server.stop()
 
     # ---------------------------------------------------------------- people and state
 
