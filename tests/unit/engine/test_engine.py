@@ -212,7 +212,7 @@ def test_conditional_requirement_needs_the_attribute() -> None:
             }
         ]
     )
-    with pytest.raises(MissingFact, match="attributes.supervisor"):
+    with pytest.raises(MissingFact, match=r"attributes\.supervisor"):
         evaluate(lic(), [], pack(v))
     off = evaluate(lic(attributes={"supervisor": False}), [], pack(v))
     assert off.requirements == [] and off.not_applicable[0].id == "sup"
