@@ -72,23 +72,48 @@ def report_hash(report: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(report, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def recompute_license(session: Session, lic_row: LicenseRow, packs: Packs, as_of: date, subs: Subscriptions) -> None:
+class Offerings:
+    """Catalog offerings by row id, parsed once per drain (the catalog does not change under a drain)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._cache: dict[int, CreditOffering] = {}
+
+    def get(self, offering_id: int) -> CreditOffering:
+        if offering_id not in self._cache:
+            data = self._session.scalar(select(Offering.data).where(Offering.id == offering_id))
+            self._cache[offering_id] = CreditOffering.model_validate(data)
+        return self._cache[offering_id]
+
+
+_COLUMNS = (
+    CompletionRow.id,
+    CompletionRow.offering_id,
+    CompletionRow.status,
+    CompletionRow.completed_on,
+    CompletionRow.revoked_at,
+    CompletionRow.version,
+    CompletionRow.source,
+    CompletionRow.external_id,
+)
+
+
+def recompute_license(
+    session: Session, lic_row: LicenseRow, packs: Packs, as_of: date, subs: Subscriptions, offerings: Offerings
+) -> None:
     """Evaluate one license from its clinician's stored completions and store the outcome (caller's transaction)."""
     lic = License.model_validate(lic_row.data)
     pack = packs.get(lic.board)
     known = packs.known_categories(lic.board)
-    offerings: dict[int, CreditOffering] = {}
     completions: list[Completion] = []
-    versions: dict[str, CompletionRow] = {}
-    stmt = (
-        select(CompletionRow, Offering)
-        .join(Offering, CompletionRow.offering_id == Offering.id)
-        .where(CompletionRow.clinician_id == lic_row.clinician_id, CompletionRow.match_status.in_(LINKED))
+    versions: dict[str, Any] = {}
+    stmt = select(*_COLUMNS).where(
+        CompletionRow.clinician_id == lic_row.clinician_id,
+        CompletionRow.match_status.in_(LINKED),
+        CompletionRow.offering_id.is_not(None),
     )
-    for row, off in session.execute(stmt):
-        if off.id not in offerings:
-            offerings[off.id] = CreditOffering.model_validate(off.data)
-        completion = to_completion(row, offerings[off.id])
+    for row in session.execute(stmt):
+        completion = to_completion(row, offerings.get(row.offering_id))
         if completion is not None:
             completions.append(_for_board(completion, known))
             versions[completion.id] = row
@@ -123,16 +148,19 @@ def recompute_license(session: Session, lic_row: LicenseRow, packs: Packs, as_of
         int(a["completion_id"]) for a in awards if a["requirement"] == "total" and Decimal(a["hours"]) > 0
     }
 
-    snap = session.get(ComplianceSnapshot, lic_row.id)
-    changed = snap is None or snap.report_hash != digest
-    if snap is None:
-        snap = ComplianceSnapshot(license_id=lic_row.id)
-        session.add(snap)
-    snap.computed_at, snap.as_of, snap.rule_version = utcnow(), as_of, report.rule_version
-    snap.compliant, snap.report, snap.report_hash = report.compliant, data, digest
-
+    old_hash = session.scalar(select(ComplianceSnapshot.report_hash).where(ComplianceSnapshot.license_id == lic_row.id))
+    values = {
+        "computed_at": utcnow(),
+        "as_of": as_of,
+        "rule_version": report.rule_version,
+        "compliant": report.compliant,
+        "report": data,
+        "report_hash": digest,
+    }
+    stmt_up = insert_for(session, ComplianceSnapshot).values(license_id=lic_row.id, **values)
+    session.execute(stmt_up.on_conflict_do_update(index_elements=["license_id"], set_=values))
     if subs:
-        _events(session, subs, lic_row, lic, data, digest, changed, before, after, versions)
+        _events(session, subs, lic_row, lic, data, digest, old_hash != digest, before, after, versions)
 
 
 def _events(
@@ -145,7 +173,7 @@ def _events(
     changed: bool,
     before: set[int],
     after: set[int],
-    versions: dict[str, CompletionRow],
+    versions: dict[str, Any],
 ) -> None:
     results = {str(r["id"]): r for r in data["completions"]}  # type: ignore[attr-defined]
     base = {
@@ -218,6 +246,7 @@ def drain(
             if not pending:
                 return result
             subs = Subscriptions(session)
+            offerings = Offerings(session)
             for item in pending:
                 lic_row = session.get(LicenseRow, item.license_id)
                 if lic_row is None:
@@ -225,7 +254,7 @@ def drain(
                     continue
                 try:
                     with session.begin_nested():
-                        recompute_license(session, lic_row, packs, day, subs)
+                        recompute_license(session, lic_row, packs, day, subs, offerings)
                 except CebridgeError as exc:
                     item.last_error = exc.user_message[:2000]
                     result.failed += 1

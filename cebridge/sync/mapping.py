@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cebridge.domain.completion import Completion, CreditOffering
 from cebridge.domain.records import EARNING_STATUSES
-from cebridge.store.tables import KEY_KINDS, CompletionRow, Offering, OfferingKey
+from cebridge.store.tables import KEY_KINDS, Offering, OfferingKey
 
 
 def course_keys(course: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ def offering_model(row: Offering) -> CreditOffering:
     return CreditOffering.model_validate(row.data)
 
 
-def to_completion(row: CompletionRow, offering: CreditOffering) -> Completion | None:
+def to_completion(row: Any, offering: CreditOffering) -> Completion | None:
     """The engine's Completion for a stored completion, or None when it cannot earn credit.
 
     It cannot when it is revoked, has a status that earns nothing (failed, in progress), or has no date.

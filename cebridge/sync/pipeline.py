@@ -10,6 +10,7 @@ one transaction with its awards, snapshot and outbox work (:mod:`cebridge.sync.c
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -32,8 +33,8 @@ from cebridge.store.types import utcnow
 from cebridge.sync.compliance import Packs, drain
 from cebridge.sync.ingest import IngestCounts, Origin, ingest
 
-#: Recompute right after a batch when it touched at most this many clinicians; bigger batches wait to the end.
-INLINE_RECOMPUTE_CLINICIANS = 50
+#: During a long sync, queued licenses are recomputed at most this often (seconds); always at the end.
+RECOMPUTE_EVERY = 30.0
 
 
 @dataclass
@@ -182,6 +183,7 @@ def _pull(
         return
     totals = IngestCounts()
     failed = 0
+    last_drain = time.monotonic()
 
     def tick(recomputed: int) -> None:
         summary.recomputed += recomputed
@@ -196,8 +198,9 @@ def _pull(
             summary.batches += 1
             summary.rejected += len(getattr(batch, "problems", ()) or ())
             _copy(totals, summary)
-            if counts.clinicians and len(counts.clinicians) <= INLINE_RECOMPUTE_CLINICIANS:
+            if time.monotonic() - last_drain > RECOMPUTE_EVERY:
                 failed += drain(factory, packs=packs, on_progress=tick).failed
+                last_drain = time.monotonic()
             if progress is not None:
                 progress(Progress(row.name, "batch", summary))
     except RetriableConnectorError as exc:
