@@ -76,8 +76,19 @@ def enrollment(course_id: int, user_id: int, *, state: str = "active", final: fl
         "updated_at": "2012-04-18T23:08:51Z",
         "total_activity_time": 260,
         "html_url": f"https://<canvas>/courses/{course_id}/users/{user_id}",
-        "grades": {"html_url": "https://...", "current_score": 35, "current_grade": None, "final_score": final, "final_grade": None},
-        "user": {"id": user_id, "name": f"Student {user_id}", "sortable_name": f"{user_id}, Student", "short_name": "S"},
+        "grades": {
+            "html_url": "https://...",
+            "current_score": 35,
+            "current_grade": None,
+            "final_score": final,
+            "final_grade": None,
+        },
+        "user": {
+            "id": user_id,
+            "name": f"Student {user_id}",
+            "sortable_name": f"{user_id}, Student",
+            "short_name": "S",
+        },
     }
 
 
@@ -99,5 +110,10 @@ def blueprint_subscription(blueprint_id: int) -> dict[str, Any]:
     return {
         "id": 101,
         "template_id": 1,
-        "blueprint_course": {"id": blueprint_id, "name": "Biology 100 Blueprint", "course_code": "BIOL 100 BP", "term_name": "Default term"},
+        "blueprint_course": {
+            "id": blueprint_id,
+            "name": "Biology 100 Blueprint",
+            "course_code": "BIOL 100 BP",
+            "term_name": "Default term",
+        },
     }

@@ -25,13 +25,19 @@ def connector(**kw: Any) -> CanvasConnector:
     return CanvasConnector(CanvasConfig(**cfg))
 
 
-def roster(course_id: int, *, enrollments: list[dict[str, Any]], users: list[dict[str, Any]], bulk: list[dict[str, Any]] | None) -> None:
+def roster(
+    course_id: int, *, enrollments: list[dict[str, Any]], users: list[dict[str, Any]], bulk: list[dict[str, Any]] | None
+) -> None:
     responses.get(f"{API}/courses/{course_id}", json=shapes.course(course_id))
     responses.get(f"{API}/courses/{course_id}/blueprint_subscriptions", json=[])
     responses.get(f"{API}/courses/{course_id}/enrollments", json=enrollments)
     responses.get(f"{API}/courses/{course_id}/users", json=users)
     if bulk is None:
-        responses.get(f"{API}/courses/{course_id}/bulk_user_progress", status=404, json={"errors": [{"message": "The specified resource does not exist."}]})
+        responses.get(
+            f"{API}/courses/{course_id}/bulk_user_progress",
+            status=404,
+            json={"errors": [{"message": "The specified resource does not exist."}]},
+        )
     else:
         responses.get(f"{API}/courses/{course_id}/bulk_user_progress", json=bulk)
 
@@ -67,7 +73,11 @@ def test_score_prefers_final_then_current() -> None:
 def test_roster_read_joins_enrollments_progress_and_email() -> None:
     roster(
         1,
-        enrollments=[shapes.enrollment(1, 2), shapes.enrollment(1, 3, state="completed", final=None), shapes.enrollment(1, 4)],
+        enrollments=[
+            shapes.enrollment(1, 2),
+            shapes.enrollment(1, 3, state="completed", final=None),
+            shapes.enrollment(1, 4),
+        ],
         users=[shapes.user(2, "Two@Example.org"), shapes.user(3, "three@example.org"), shapes.user(4)],
         bulk=[
             shapes.bulk_item(2, shapes.progress(2, 2, "2021-08-10T16:26:08Z")),
@@ -82,15 +92,23 @@ def test_roster_read_joins_enrollments_progress_and_email() -> None:
     assert done.status == "completed" and done.completed_at == datetime(2021, 8, 10, 16, 26, 8, tzinfo=UTC)
     assert done.learner.email == "two@example.org" and done.learner.platform_user_id == "2"
     assert done.score == Decimal("88.5")
-    assert done.course.sis_id == "CE-1" and done.course.integration_id == "INT-1" and done.course.title == "Ethics for Counselors 1"
+    assert (
+        done.course.sis_id == "CE-1"
+        and done.course.integration_id == "INT-1"
+        and done.course.title == "Ethics for Counselors 1"
+    )
     assert done.source == "canvas:canvas.example.edu"
     assert records["1:3"].status == "in_progress" and records["1:3"].score == Decimal("35")
     assert records["1:4"].learner.email is None
     # concluded enrollments are asked for explicitly, and e-mail is included
     enrollment_call = next(c for c in responses.calls if "/enrollments" in c.request.url)
-    assert "state%5B%5D=completed" in enrollment_call.request.url and "state%5B%5D=active" in enrollment_call.request.url
+    assert (
+        "state%5B%5D=completed" in enrollment_call.request.url and "state%5B%5D=active" in enrollment_call.request.url
+    )
     users_call = next(c for c in responses.calls if c.request.url.split("?")[0].endswith("/users"))
-    assert "include%5B%5D=email" in users_call.request.url and "enrollment_state%5B%5D=completed" in users_call.request.url
+    assert (
+        "include%5B%5D=email" in users_call.request.url and "enrollment_state%5B%5D=completed" in users_call.request.url
+    )
     assert all(c.request.headers["Authorization"] == f"Bearer {TOKEN}" for c in responses.calls)
 
 
@@ -112,7 +130,9 @@ def test_blueprint_id_is_carried_on_the_course() -> None:
     responses.get(f"{API}/courses/1/blueprint_subscriptions", json=[shapes.blueprint_subscription(2)])
     responses.get(f"{API}/courses/1/enrollments", json=[shapes.enrollment(1, 5)])
     responses.get(f"{API}/courses/1/users", json=[shapes.user(5)])
-    responses.get(f"{API}/courses/1/bulk_user_progress", json=[shapes.bulk_item(5, shapes.progress(1, 1, "2024-01-02T03:04:05Z"))])
+    responses.get(
+        f"{API}/courses/1/bulk_user_progress", json=[shapes.bulk_item(5, shapes.progress(1, 1, "2024-01-02T03:04:05Z"))]
+    )
     (record,) = [r for b in connector().read({}) for r in b.records]
     assert record.course.blueprint_id == "2"
 
@@ -129,14 +149,32 @@ def test_without_bulk_progress_each_learner_is_asked_for_progress() -> None:
 @responses.activate
 def test_learner_centric_mode_reads_course_progress_and_total_scores() -> None:
     course_1 = shapes.course(1, course_progress=shapes.progress(4, 4, "2024-05-01T12:00:00Z"))
-    course_1["enrollments"] = [{"type": "student", "role": "StudentEnrollment", "role_id": 3, "user_id": 7, "enrollment_state": "completed", "computed_final_score": 93.0, "computed_current_score": 93.0}]
+    course_1["enrollments"] = [
+        {
+            "type": "student",
+            "role": "StudentEnrollment",
+            "role_id": 3,
+            "user_id": 7,
+            "enrollment_state": "completed",
+            "computed_final_score": 93.0,
+            "computed_current_score": 93.0,
+        }
+    ]
     course_2 = shapes.course(2, course_progress=shapes.progress_error())
-    active = matchers.query_param_matcher({"include[]": ["course_progress", "total_scores"], "enrollment_state": "active", "per_page": "100"})
-    completed = matchers.query_param_matcher({"include[]": ["course_progress", "total_scores"], "enrollment_state": "completed", "per_page": "100"})
+    active = matchers.query_param_matcher(
+        {"include[]": ["course_progress", "total_scores"], "enrollment_state": "active", "per_page": "100"}
+    )
+    completed = matchers.query_param_matcher(
+        {"include[]": ["course_progress", "total_scores"], "enrollment_state": "completed", "per_page": "100"}
+    )
     responses.get(f"{API}/users/7/courses", json=[course_2], match=[active])
     responses.get(f"{API}/users/7/courses", json=[course_1], match=[completed])
     responses.get(f"{API}/courses/1/blueprint_subscriptions", json=[])
-    responses.get(f"{API}/courses/2/blueprint_subscriptions", status=403, json={"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]})
+    responses.get(
+        f"{API}/courses/2/blueprint_subscriptions",
+        status=403,
+        json={"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]},
+    )
     c = connector(course_ids=[], user_ids=["7"])
     records = {r.external_id: r for b in c.read({}) for r in b.records}
     assert records["1:7"].status == "completed" and records["1:7"].score == Decimal("93.0")
@@ -152,7 +190,9 @@ def test_a_scoped_key_that_drops_include_parameters_is_reported() -> None:
 
 @responses.activate
 def test_a_configured_course_canvas_does_not_know_is_a_problem_not_a_crash() -> None:
-    responses.get(f"{API}/courses/404", status=404, json={"errors": [{"message": "The specified resource does not exist."}]})
+    responses.get(
+        f"{API}/courses/404", status=404, json={"errors": [{"message": "The specified resource does not exist."}]}
+    )
     roster(1, enrollments=[shapes.enrollment(1, 2)], users=[], bulk=[shapes.bulk_item(2, shapes.progress(1, 0))])
     batches = list(connector(course_ids=["404", "1"]).read({}))
     problems = [p for b in batches for p in b.problems]

@@ -35,17 +35,25 @@ def answer(status: int, body: bytes | str | dict | list = b"", headers: dict[str
             "canvas-403-throttle",
         ),
         (
-            answer(403, {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}),
+            answer(
+                403, {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}
+            ),
             Action.DENIED,
             "forbidden",
         ),
         (
-            answer(401, {"errors": [{"message": "Invalid access token."}]}, {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}),
+            answer(
+                401,
+                {"errors": [{"message": "Invalid access token."}]},
+                {"WWW-Authenticate": 'Bearer realm="canvas-lms"'},
+            ),
             Action.AUTH,
             "unauthorized",
         ),
         (
-            answer(401, {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}),
+            answer(
+                401, {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}
+            ),
             Action.DENIED,
             "canvas-401-not-permitted",
         ),
@@ -67,7 +75,11 @@ def answer(status: int, body: bytes | str | dict | list = b"", headers: dict[str
         (answer(500, "oops"), Action.RETRY, "server-error"),
         (answer(503, "", {"Retry-After": "1"}), Action.RETRY, "server-error"),
         (answer(408, ""), Action.RETRY, "request-timeout"),
-        (answer(404, {"errors": [{"message": "The specified resource does not exist."}]}), Action.NOT_FOUND, "not-found"),
+        (
+            answer(404, {"errors": [{"message": "The specified resource does not exist."}]}),
+            Action.NOT_FOUND,
+            "not-found",
+        ),
         (answer(422, {"errors": {"name": ["is required"]}}), Action.REJECTED, "client-error"),
         (answer(200, [{"id": 1}]), Action.OK, "success"),
         # A JSON object that merely mentions "errorcode" deeper down is not Moodle's error shape.

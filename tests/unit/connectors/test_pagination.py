@@ -37,7 +37,10 @@ def make_client() -> HttpClient:
             '<https://c.example/x?ids=1,2,3&page=2>;rel="NEXT";title="Next page"',
             {"next": "https://c.example/x?ids=1,2,3&page=2"},
         ),
-        ('<https://c.example/a>; rel="prev", <https://c.example/b>; rel="next"', {"prev": "https://c.example/a", "next": "https://c.example/b"}),
+        (
+            '<https://c.example/a>; rel="prev", <https://c.example/b>; rel="next"',
+            {"prev": "https://c.example/a", "next": "https://c.example/b"},
+        ),
         ("", {}),
         ("garbage without brackets", {}),
     ],

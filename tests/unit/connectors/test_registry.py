@@ -111,7 +111,9 @@ def test_bad_configs_name_the_file_and_the_field(
 
 def test_a_secret_never_appears_in_a_validation_error(tmp_path: Path, fresh_registry: None) -> None:
     path = tmp_path / "canvas.json"
-    path.write_text(json.dumps({"base_url": "not a url", "token": "SuperSecretValue123", "per_page": "SuperSecretValue123"}))
+    path.write_text(
+        json.dumps({"base_url": "not a url", "token": "SuperSecretValue123", "per_page": "SuperSecretValue123"})
+    )
     with pytest.raises(InputError) as err:
         registry.load_config("canvas", path)
     assert "SuperSecretValue123" not in str(err.value)
