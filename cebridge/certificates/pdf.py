@@ -48,6 +48,14 @@ _PUNCT = str.maketrans(
         "\u201d": '"',
         "\u2026": "...",
         "\u2022": "-",  # bullet
+        # letters that Unicode does not decompose into a Latin-1 base letter
+        "\u0141": "L",
+        "\u0142": "l",
+        "\u0110": "D",
+        "\u0111": "d",
+        "\u0152": "OE",
+        "\u0153": "oe",
+        "\u0131": "i",
     }
 )
 
