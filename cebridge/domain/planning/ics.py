@@ -61,7 +61,7 @@ def _day(day: date) -> str:
 def _uid(*parts: str, domain: str) -> str:
     raw = "|".join(parts)
     digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
-    readable = _SAFE.sub("-", parts[-1])[:40].strip("-") or "item"
+    readable = _SAFE.sub("-", parts[1] if len(parts) > 1 else parts[0])[:40].strip("-") or "item"
     return f"{readable}-{digest}@{domain}"
 
 

@@ -51,6 +51,19 @@ class LicenseState:
         )
 
 
+def _decimal(value: object, name: str) -> Decimal:
+    """An amount given as int, str or float, as the Decimal it reads as (``0.1`` stays 0.1)."""
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        raise InputError(f"{name.replace('_', ' ')} must be a number, not {type(value).__name__}")
+    try:
+        out = Decimal(str(value))
+    except ArithmeticError:
+        raise InputError(f"{name.replace('_', ' ')} {value!r} is not a number") from None
+    if not out.is_finite():
+        raise InputError(f"{name.replace('_', ' ')} {value!r} is not a number")
+    return out
+
+
 def _normal(topic: str) -> str:
     return " ".join(topic.casefold().replace("_", " ").replace("-", " ").split())
 
@@ -72,6 +85,10 @@ class PlanOptions:
     time_limit: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("budget", "goal_budget", "hours_per_week"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Decimal):
+                object.__setattr__(self, name, _decimal(value, name))
         if self.budget is not None and self.budget < 0:
             raise InputError(f"budget must not be negative, got {self.budget}")
         if self.goal_budget is not None and self.goal_budget < 0:
