@@ -179,8 +179,9 @@ def achievement_credential(
 
 def jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
     """The VC-JWT payload: the registered claims derived from the credential, and the credential as ``vc``."""
+    issuer = credential["issuer"]
     claims: dict[str, Any] = {
-        "iss": credential["issuer"]["id"],
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
         "jti": credential["id"],
         "nbf": int(datetime.fromisoformat(credential["validFrom"]).timestamp()),
         "vc": credential,

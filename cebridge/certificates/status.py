@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from cebridge.certificates.context import VC_CONTEXT
 from cebridge.errors import CertificateError
 
 MIN_BITS = 131_072
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 STATUS_ENTRY_TYPE = "BitstringStatusListEntry"
 STATUS_LIST_TYPE = "BitstringStatusListCredential"
 
@@ -46,11 +48,15 @@ def decode(encoded: str) -> bytes:
     if not encoded.startswith("u"):
         raise StatusListError("encodedList must be multibase base64url (starting with 'u')")
     body = encoded[1:]
+    if not body or not _B64URL.match(body):
+        raise StatusListError("encodedList cannot be decoded: not base64url")
     try:
-        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return gzip.decompress(packed)
+        bits = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (ValueError, OSError, EOFError) as exc:
         raise StatusListError(f"encodedList cannot be decoded: {type(exc).__name__}") from None
+    if not bits:
+        raise StatusListError("encodedList cannot be decoded: the list is empty")
+    return bits
 
 
 def is_set(bits: bytes, index: int) -> bool:
