@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "sync",
     "outbox",
+    "worker",
     "connectors",
     "platforms",
     "serve",
