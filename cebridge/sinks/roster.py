@@ -13,10 +13,12 @@ keeps the roster of every standing certificate in a directory and rewrites, afte
 ``certificate.revoked`` removes the row. Rows are kept in ``roster-state.json`` keyed by certificate id, so a
 repeated delivery changes nothing. Config::
 
-    {"directory": "...", "provider_id": "50-1234", "parent_provider_id": "50-1000", "upload_key": "...",
+    {"directory": "...", "provider_id": "50-1234", "parent_provider_id": "50-1000",
+     "upload_secret": {"env": "CEBROKER_UPLOAD_KEY"},
      "courses": {"<course code or title>": "20-5678"}, "professions": {"fl-lmhc": "MHC"}, "test": false}
 
-``upload_key`` is a CE Broker credential: it is written only into ``roster.xml`` (mode 0600), never logged.
+``upload_secret`` is CE Broker's ``upload_key``, a credential: stored configs hold a reference to it (``{"env": ...}``
+or ``{"file": ...}``), and it is written only into ``roster.xml`` (mode 0600), never logged.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class RosterConfig(BaseModel):
     directory: Path
     provider_id: str = Field(min_length=1)
     parent_provider_id: str | None = None
-    upload_key: SecretStr | None = None
+    upload_secret: SecretStr | None = None
     courses: dict[str, str] = Field(default_factory=dict)
     professions: dict[str, str] = Field(default_factory=dict)
     publishing_ids: dict[str, str] = Field(default_factory=dict)
@@ -177,8 +179,8 @@ class RosterSink:
     def xml(self, rows: list[dict[str, str]]) -> bytes:
         """The roster XML (one ``<roster>`` per course)."""
         attrs = {"id_parent_provider": _strip("50-", self.config.parent_provider_id or self.config.provider_id)}
-        if self.config.upload_key is not None:
-            attrs["upload_key"] = self.config.upload_key.get_secret_value()
+        if self.config.upload_secret is not None:
+            attrs["upload_key"] = self.config.upload_secret.get_secret_value()
         if self.config.test:
             attrs["test"] = "true"
         root = ET.Element("rosters", attrs)

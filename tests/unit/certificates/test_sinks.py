@@ -185,7 +185,7 @@ def _roster(tmp_path: Path) -> RosterSink:
         {
             "directory": str(tmp_path / "roster"),
             "provider_id": "50-1234",
-            "upload_key": "UPLOAD-SECRET",
+            "upload_secret": "UPLOAD-SECRET",
             "courses": {"FLR-2": "20-5678"},
             "professions": {"fl-lmhc": "MHC"},
         }
