@@ -70,12 +70,13 @@ def _secure_context() -> bool:
         return False
 
 
-def _set_state_cookie(resp: Response, state: str, binding: str) -> None:
+def _set_state_cookie(resp: Response, state: str, binding: str, max_age: int = STATE_TTL_SECONDS) -> None:
+    """Set (or with ``max_age=0`` clear) the state cookie; attributes must match for a browser to clear it."""
     secure = _secure_context()
     resp.set_cookie(
         _cookie_name(state),
         binding,
-        max_age=STATE_TTL_SECONDS,
+        max_age=max_age,
         path="/lti/",
         httponly=True,
         secure=secure,
@@ -220,7 +221,7 @@ def launch() -> ResponseReturnValue:
             new_window_url=_new_window_url(login),
         )
     resp = redirect(_destination(message.body, issue_token(launch_id), rt.base_url), 303)
-    resp.delete_cookie(_cookie_name(login.state), path="/lti/")
+    _set_state_cookie(resp, login.state, "", max_age=0)
     return resp
 
 

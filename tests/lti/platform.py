@@ -359,6 +359,18 @@ class TestPlatform:
         def auth() -> Response:
             return p._auth()
 
+        @app.get("/course")
+        def course() -> Response:
+            """A course page embedding the tool in an iframe; with ?storage=1 it offers LTI Platform Storage."""
+            src = escape(request.args["src"])
+            storage = request.args.get("storage") == "1"
+            script = _STORAGE_JS if storage else ""
+            return Response(
+                f"<!doctype html><title>Course</title><h1>Course page</h1>{script}"
+                f'<iframe id="tool" name="tool" src="{src}" width="900" height="600"></iframe>',
+                mimetype="text/html",
+            )
+
         @app.get("/jwks")
         def jwks() -> t.Any:
             return p.conf.get_jwks()
@@ -427,6 +439,19 @@ class TestPlatform:
             return {"placed": len(items)}
 
         return app
+
+
+_STORAGE_JS = """<script>
+window.platformStore = {};
+window.addEventListener("message", function (event) {
+  var d = event.data || {};
+  var reply = {subject: d.subject + ".response", message_id: d.message_id, key: d.key};
+  if (d.subject === "lti.put_data") { window.platformStore[event.origin + "|" + d.key] = d.value; reply.value = d.value; }
+  else if (d.subject === "lti.get_data") { reply.value = window.platformStore[event.origin + "|" + d.key]; }
+  else { return; }
+  event.source.postMessage(reply, event.origin);
+});
+</script>"""
 
 
 class _ScoreRejected(Exception):

@@ -202,3 +202,50 @@ def test_unknown_state_missing_fields_and_unknown_platform_are_4xx(tool: Tool, p
     assert resp.status_code == 400 and "foreign_target" in resp.get_data(as_text=True)
     resp = tool.client.post("/lti/login", data={"iss": platform.issuer})
     assert resp.status_code == 400 and "login_hint" in resp.get_data(as_text=True)
+
+
+def test_platform_storage_launch_needs_the_stored_secret_and_is_one_time(tool: Tool, platform: TestPlatform) -> None:
+    import re
+
+    from tests.lti.conftest import platform_auth
+
+    platform.login_as("learner-1")
+    login = tool.client.get(platform.login_url("learner-1", storage_target="_parent"))
+    assert login.status_code == 200  # the page that puts the secret in the platform's storage
+    html = login.get_data(as_text=True)
+    binding = json.loads(re.search(r'"lti.put_data",\s*"[^"]+", ("[^"]+")', html).group(1))  # type: ignore[union-attr]
+    auth_url = json.loads(re.search(r"var authUrl = (\"[^\"]+\")", html).group(1))  # type: ignore[union-attr]
+    id_token, state = platform_auth(platform, auth_url)
+    frame = tool.app.test_client()  # an iframe that kept no cookie
+    first = frame.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state})
+    assert first.status_code == 200 and "lti.get_data" in first.get_data(as_text=True)
+    assert launch_count(tool) == 1  # stored, not yet usable
+    replay = frame.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state})
+    assert replay.status_code == 400 and "replayed" in replay.get_data(as_text=True)
+    wrong = frame.post(tool.url + "/lti/launch/verify", data={"state": state, "binding": "guess"})
+    assert wrong.status_code == 401 and "state_mismatch" in wrong.get_data(as_text=True)
+    token_page = frame.get("/lti/launch.json", headers={"Accept": "application/json"})
+    assert token_page.status_code == 401
+    right = frame.post(tool.url + "/lti/launch/verify", data={"state": state, "binding": binding})
+    assert right.status_code == 303 and "/lti/home?lt=" in right.headers["Location"]
+    again = frame.post(tool.url + "/lti/launch/verify", data={"state": state, "binding": binding})
+    assert again.status_code == 400 and "unknown_state" in again.get_data(as_text=True)
+
+
+def test_launch_tokens_are_signed_and_expire(tool: Tool, platform: TestPlatform) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    from lti_tool.launch_session import LAUNCH_TOKEN_MAX_AGE
+
+    result = launch(tool, platform)
+    token = result.response.headers["Location"].split("lt=")[1]
+    ok = tool.client.get("/lti/launch.json", query_string={"lt": token})
+    assert ok.status_code == 200
+    forged = URLSafeTimedSerializer("not-the-secret", salt="cebridge.lti.launch").dumps(ok.get_json()["launch_id"])
+    assert tool.client.get("/lti/launch.json", query_string={"lt": forged}).status_code == 401
+    import time as _time
+    from unittest import mock
+
+    with mock.patch("itsdangerous.timed.time.time", return_value=_time.time() + LAUNCH_TOKEN_MAX_AGE + 5):
+        expired = tool.client.get("/lti/launch.json", query_string={"lt": token}, headers={"Accept": "application/json"})
+    assert expired.status_code == 401 and expired.get_json()["error"] == "launch_expired"
