@@ -12,6 +12,7 @@ a failing downstream sink is retried by the outbox and never loses the certifica
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.lru_cache(maxsize=4)
+def _factory_for(url: str) -> SessionFactory:
+    """One engine per database per process, however often the outbox builds this sink."""
+    return session_factory(make_engine(url))
+
+
 class CertificateSink:
     """Entry point ``certificates`` in ``cebridge.sinks``; config keys (all optional): ``base_url``."""
 
@@ -55,7 +62,7 @@ class CertificateSink:
         config = dict(config or {})
         settings = settings or Settings()
         self.base_url = str(config.get("base_url") or settings.base_url)
-        self._factory = factory or session_factory(make_engine(settings))
+        self._factory = factory or _factory_for(settings.resolved_database_url)
         self._keys = keys or keystore_for(settings.home)
         self._clock = clock
 
