@@ -75,6 +75,7 @@ class HttpConfig(ConnectorConfig):
     timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Per-request read timeout")
     connect_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_retries: int = Field(default=5, ge=0, le=20, description="Retries of one request before giving up")
+    backoff_base_seconds: float = Field(default=0.5, gt=0, le=60, description="First retry waits about this long")
 
     @field_validator("base_url")
     @classmethod
@@ -87,7 +88,7 @@ class HttpConfig(ConnectorConfig):
 
     def retry_policy(self) -> RetryPolicy:
         """The retry policy these settings ask for."""
-        return RetryPolicy(max_retries=self.max_retries)
+        return RetryPolicy(max_retries=self.max_retries, backoff_base=self.backoff_base_seconds)
 
     def timeouts(self) -> tuple[float, float]:
         """``(connect, read)`` timeouts for requests."""
@@ -146,7 +147,8 @@ class HttpClient:
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
         self._secrets = tuple(s for s in secrets if s)
-        self._sleep = sleep
+        #: The sleep function (public so a test can count or skip the waits).
+        self.sleep = sleep
         self._rand = rand
         self._clock = clock
         self._rules = rules
@@ -334,7 +336,7 @@ class HttpClient:
 
     def _do_sleep(self, seconds: float) -> None:
         self.stats["slept"] += seconds
-        self._sleep(seconds)
+        self.sleep(seconds)
 
 
 def _canvas_error_text(response: requests.Response) -> str:
