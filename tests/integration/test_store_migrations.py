@@ -25,13 +25,15 @@ def test_migrations_match_metadata(engine: Engine) -> None:
     assert {"completions", "outbox", "audit_log", "connector_states"} <= set(inspect(engine).get_table_names())
 
 
-def test_db_upgrade_command(db_url: str, monkeypatch: object) -> None:
+def test_db_upgrade_command(db_url: str) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["db", "upgrade"], env={"CEBRIDGE_DATABASE_URL": db_url})
     assert result.exit_code == 0, result.output
     assert heads()[0] in result.output
     assert "postgres@" not in result.output or ":***@" not in result.output  # no password to hide here
-    assert current(make_engine(db_url)) == heads()[0]
+    engine = make_engine(db_url)
+    assert current(engine) == heads()[0]
+    engine.dispose()
 
 
 def test_commands_refuse_an_unmigrated_database(db_url: str) -> None:
