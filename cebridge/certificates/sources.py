@@ -4,6 +4,8 @@ the packet of a stored license. Kept out of the CLI module so the web app uses t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,18 +52,25 @@ def parse_provider(data: Any, where: str) -> ProviderProfile:
         raise CertificateInputError(f"{where}: at {loc}: {err['msg']}") from None
 
 
-def optional_store(settings: Settings) -> SessionFactory | None:
-    """The store's sessions when a database with certificate tables exists; None otherwise (never creates one)."""
+@contextmanager
+def optional_store(settings: Settings) -> Iterator[SessionFactory | None]:
+    """The store's sessions when a database with certificate tables exists, else None (never creates one).
+
+    The engine is disposed when the block ends, so a command leaves no connection behind.
+    """
     url = make_url(settings.resolved_database_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
-        return None
+        yield None
+        return
     try:
         engine = make_engine(settings)
     except Exception:
-        return None
-    if not has_certificate_tables(engine):
-        return None
-    return session_factory(engine)
+        yield None
+        return
+    try:
+        yield session_factory(engine) if has_certificate_tables(engine) else None
+    finally:
+        engine.dispose()
 
 
 def packet_certificate(row: CertificateRow) -> PacketCertificate:

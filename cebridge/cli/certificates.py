@@ -22,7 +22,7 @@ from cebridge.cli.output import dumps, echo_json, format_option, read_json
 from cebridge.config import Settings
 from cebridge.errors import CertificateError, InputError
 from cebridge.keys import keystore_for
-from cebridge.store.db import transaction
+from cebridge.store.db import SessionFactory, transaction
 
 FONT_OPTION = click.option(
     "--font",
@@ -116,14 +116,15 @@ def _keys_from(source: str | None, settings: Settings) -> KeyResolver:
     return JwksResolver(data)
 
 
-def _status_from(source: str | None, file: Path, keys: KeyResolver, settings: Settings) -> list[StatusResolver]:
+def _status_from(
+    source: str | None, file: Path, keys: KeyResolver, settings: Settings, factory: SessionFactory | None
+) -> list[StatusResolver]:
     sources: list[StatusResolver] = []
     if source is not None:
         if source.startswith(("http://", "https://")):
             sources.append(RemoteStatus(keys, url=source))
         else:
             sources.append(DocumentStatus.from_file(Path(source), keys))
-    factory = optional_store(settings)
     if factory is not None:
         sources.append(StoreStatus(factory, settings.base_url))
     if (file.parent / LEDGER_FILE).is_file():
@@ -158,8 +159,9 @@ def verify(
             raise InputError(f"{file}: no credential {path.name} beside the PDF to check it against")
     token = path.read_text("utf-8", errors="replace")
     keys = _keys_from(jwks_source, settings)
-    status = ChainStatus(_status_from(status_source, path, keys, settings))
-    result = verify_token(token, keys, status=status, now=_now(), pdf=pdf, require_status=require_status)
+    with optional_store(settings) as factory:
+        status = ChainStatus(_status_from(status_source, path, keys, settings, factory))
+        result = verify_token(token, keys, status=status, now=_now(), pdf=pdf, require_status=require_status)
     if fmt == "json":
         echo_json(result.to_json())
     else:
@@ -200,10 +202,12 @@ def packet(
     keys = keystore_for(settings.home)
     out = Path(out_path)
     if license_number:
-        factory = optional_store(settings)
-        if factory is None:
-            raise InputError("--license-number needs the store (run `cebridge db upgrade`)")
-        built = stored_packet(factory, license_number, keys=keys, base_url=settings.base_url, now=_now(), board=board)
+        with optional_store(settings) as factory:
+            if factory is None:
+                raise InputError("--license-number needs the store (run `cebridge db upgrade`)")
+            built = stored_packet(
+                factory, license_number, keys=keys, base_url=settings.base_url, now=_now(), board=board
+            )
     else:
         if not (license_path and completions_path and provider_path):
             raise InputError("give --license, --completions and --provider, or --license-number for a stored license")
@@ -253,12 +257,12 @@ def revoke(certificate_id: str, reason: str, directory: str | None) -> None:
         entry = revoke_in_directory(Path(directory), certificate_id, reason=reason, now=_now())
         echo_json({"certificate_id": entry.certificate_id, "status": entry.status, "revoked_at": entry.revoked_at})
         return
-    factory = optional_store(Settings())
-    if factory is None:
-        raise InputError("no store with certificates here; pass --dir for certificates issued into a directory")
-    with transaction(factory) as session:
-        row = revoke_stored(session, certificate_id, reason=reason, now=_now(), actor="cli")
-        echo_json({"certificate_id": row.id, "status": row.status, "revoked_at": row.revoked_at})
+    with optional_store(Settings()) as factory:
+        if factory is None:
+            raise InputError("no store with certificates here; pass --dir for certificates issued into a directory")
+        with transaction(factory) as session:
+            row = revoke_stored(session, certificate_id, reason=reason, now=_now(), actor="cli")
+            echo_json({"certificate_id": row.id, "status": row.status, "revoked_at": row.revoked_at})
 
 
 @certificates.command("profile")
@@ -269,17 +273,17 @@ def profile(provider_name: str, profile_path: str) -> None:
     from cebridge.services.providers import get_provider
 
     data = load_provider(profile_path)
-    factory = optional_store(Settings())
-    if factory is None:
-        raise InputError("no store with certificates here; run `cebridge db upgrade` first")
-    with transaction(factory) as session:
-        provider = get_provider(session, provider_name)
-        if data.template.logo and not Path(data.template.logo).is_absolute():
-            logo = (Path(profile_path).resolve().parent / data.template.logo).resolve()
-            if not logo.is_file():
-                raise CertificateInputError(f"logo file {logo} does not exist")
-            data = data.model_copy(update={"template": data.template.model_copy(update={"logo": str(logo)})})
-        set_provider_profile(session, provider.id, data)
+    if data.template.logo and not Path(data.template.logo).is_absolute():
+        logo = (Path(profile_path).resolve().parent / data.template.logo).resolve()
+        if not logo.is_file():
+            raise CertificateInputError(f"logo file {logo} does not exist")
+        data = data.model_copy(update={"template": data.template.model_copy(update={"logo": str(logo)})})
+    with optional_store(Settings()) as factory:
+        if factory is None:
+            raise InputError("no store with certificates here; run `cebridge db upgrade` first")
+        with transaction(factory) as session:
+            provider = get_provider(session, provider_name)
+            set_provider_profile(session, provider.id, data)
     click.echo(f"certificate profile of {provider_name} saved")
 
 
