@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from cebridge.domain.records import CompletionRecord
 from connectors.base import Batch, CheckResult, Connector
@@ -92,7 +92,7 @@ def _secrets(connector: Connector) -> list[str]:
             secret = value.get_secret_value()
             if len(secret) >= 4:
                 found.append(secret)
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 walk(getattr(value, name))
         elif isinstance(value, list | tuple):
