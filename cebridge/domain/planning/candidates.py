@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from cebridge.domain.base import ZERO
 from cebridge.domain.completion import CreditOffering, Credits
@@ -22,7 +23,12 @@ CLOCK = UnitRule(source=["clock"], day_hours=Decimal(8))
 
 def clock_hours(credits: Credits) -> Decimal:
     """The clock hours a clinician spends on an offering (its declared credit as 60-minute hours)."""
-    return board_hours(credits, CLOCK) or ZERO
+    return _clock(credits.amount, credits.unit)
+
+
+@lru_cache(maxsize=1024)
+def _clock(amount: Decimal, unit: str) -> Decimal:
+    return board_hours(Credits(amount=amount, unit=unit), CLOCK) or ZERO
 
 
 def monday(day: date) -> date:
@@ -112,9 +118,7 @@ class Pool:
 
 
 def _usable_sessions(offering: CreditOffering, as_of: date, last: date) -> list[tuple[datetime, datetime]]:
-    return sorted(
-        (s.start, s.end) for s in offering.sessions if s.start.date() >= as_of and s.end.date() <= last
-    )
+    return sorted((s.start, s.end) for s in offering.sessions if s.start.date() >= as_of and s.end.date() <= last)
 
 
 def build_pool(request: PlanRequest, views: list[LicenseView]) -> Pool:
@@ -130,8 +134,10 @@ def build_pool(request: PlanRequest, views: list[LicenseView]) -> Pool:
     pool = Pool(request, views, [])
     groups: dict[tuple[str, str], list[Candidate]] = {}
     for index, offering in enumerate(request.catalog):
-        topics = offering_topics(offering)
-        goals = frozenset(i for i, g in enumerate(goal_keys) if g in topics)
+        goals: frozenset[int] = frozenset()
+        if goal_keys:
+            topics = offering_topics(offering)
+            goals = frozenset(i for i, g in enumerate(goal_keys) if g in topics)
         live = bool(offering.sessions) or offering.format != "self_study"
         slots: tuple[Slot, ...] = ()
         facts: tuple[Fact, ...] = ()
@@ -183,10 +189,10 @@ def _distinct_slots(
     for start, end in sessions:
         facts = tuple(v.fact(offering, end.date()) for v in views)
         week = week_index(as_of, start.date())
-        key: object = (week, facts) if weekly else facts
+        ids = tuple(id(f) for f in facts)  # facts are shared objects: one per distinct answer
+        key: object = (week, ids) if weekly else ids
         if key in seen:
             continue
         seen.add(key)
         out.append(Slot(start, end, week, facts))
     return tuple(out)
-

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from cebridge.domain.base import ZERO
 from cebridge.domain.completion import Completion, CreditOffering
 from cebridge.domain.cycles import prorated
 from cebridge.domain.rules import ANY_CATEGORY, ActivityRule, Cap, Requirement, RuleVersion
 from cebridge.domain.units import board_hours
+from cebridge.domain.vocab import ACTIVITIES
 
 from .inputs import LicenseState
 
@@ -41,12 +43,23 @@ class Need:
     short: Decimal
     completions_short: int
 
+    @property
+    def independent(self) -> bool:
+        """Counted alongside the others: its hours may also feed another requirement (engine semantics)."""
+        return bool(getattr(self.requirement, "independent", False))
+
+    @cached_property
+    def _match(self) -> tuple[frozenset[str] | None, bool, frozenset[str]]:
+        req = self.requirement
+        formats = frozenset(req.formats) if req.formats is not None else None
+        return formats, ANY_CATEGORY in req.categories, frozenset(req.categories)
+
     def serves(self, fmt: str, categories: frozenset[str]) -> bool:
         """Whether an hour of this format and these categories can count toward this requirement."""
-        req = self.requirement
-        if req.formats is not None and fmt not in req.formats:
+        formats, anything, cats = self._match
+        if formats is not None and fmt not in formats:
             return False
-        return ANY_CATEGORY in req.categories or bool(categories & set(req.categories))
+        return anything or not cats.isdisjoint(categories)
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,7 @@ class Fact:
     accepted: bool
     code: str | None  # the engine's reason code when not accepted
     hours: Decimal  # board hours after conversion, fixed hours and multiplier
-    serves: frozenset[int]  # requirements with hours > 0 its hours may feed
+    serves: frozenset[int]  # requirements with hours > 0 its hours may feed (independent ones too)
     completes: frozenset[int]  # requirements with a completion minimum it counts toward
     caps: frozenset[int]  # caps (index into LicenseView.rooms) it falls under
 
@@ -111,7 +124,16 @@ class LicenseView:
         self.rooms = [
             Room(cap, max(ZERO, self._limit(cap) - report.caps.get(cap.id, ZERO))) for cap in self.version.caps
         ]
+        self.activity_rules = {a: _activity_rule(self.version, a) for a in ACTIVITIES}
         self.supplies, self.passed_keys = self._existing(completions)
+        self._accept: dict[tuple[object, ...], str | None] = {}
+        self._hours: dict[tuple[object, ...], Decimal] = {}
+        self._served: dict[tuple[object, ...], tuple[frozenset[str], frozenset[int], frozenset[int]]] = {}
+        self._caps: dict[tuple[object, ...], frozenset[int]] = {}
+        self._facts: dict[tuple[object, ...], Fact] = {}  # one object per distinct answer
+        self._cap_flags = sorted(
+            {n for r in self.rooms for n in (r.cap.match.flag_true, r.cap.match.flag_false) if n is not None}
+        )
 
     @property
     def open(self) -> bool:
@@ -148,19 +170,112 @@ class LicenseView:
             if r.hours_counted > 0:
                 adds = frozenset() if c.activity == "carryover_in" else self._adds(c.activity)
                 cats = frozenset(c.categories) | adds
-                idx = frozenset(
-                    i for i, n in enumerate(self.needs) if n.required > 0 and n.serves(c.format, cats)
-                )
+                idx = frozenset(i for i, n in enumerate(self.needs) if n.required > 0 and n.serves(c.format, cats))
                 supplies.append(Supply(c.id, r.hours_counted, idx))
         return supplies, keys
 
     def _adds(self, activity: str) -> frozenset[str]:
-        rule = _activity_rule(self.version, activity)
+        rule = self.activity_rules.get(activity)
         return frozenset(rule.adds_categories) if rule else frozenset()
 
     def fact(self, offering: CreditOffering, on: date) -> Fact:
-        """What this license makes of ``offering`` completed ``on`` (the engine's filters, in its order)."""
-        return offering_fact(self, offering, on)
+        """What this license makes of ``offering`` completed ``on`` (the engine's filters, in its order).
+
+        Each part of the answer (acceptance, hours, requirements served, caps) depends on a few fields only and
+        is remembered by them: a catalog of thousands repeats the same approvals, units and categories."""
+        if ("id", offering.id) in self.passed_keys or (
+            offering.title and ("course", offering.title.casefold(), offering.provider.casefold()) in self.passed_keys
+        ):
+            return _rejected("duplicate")
+        flags = offering.flags
+        rule = self.activity_rules.get(offering.activity)
+        flag_ok = not (rule and rule.requires_flag) or bool(flags.get(rule.requires_flag or ""))
+        akey = (
+            offering.activity,
+            tuple(offering.approvals),
+            offering.format,
+            on,
+            bool(flags.get("board_post_approval")),
+            bool(flags.get("disciplinary_order")),
+            flag_ok,
+        )
+        code = self._accept.get(akey, "?")
+        if code == "?":
+            code = self._accept[akey] = _acceptance(self, offering, rule, on, flag_ok)
+        if code is not None:
+            return _rejected(code)
+        assert rule is not None
+        hkey = (offering.activity, offering.credits.amount, offering.credits.unit)
+        hours = self._hours.get(hkey)
+        if hours is None:
+            hours = self._hours[hkey] = _hours(self, offering, rule)
+        if hours < 0:
+            return _rejected("unit_unknown")
+        skey = (offering.format, offering.activity, tuple(offering.categories))
+        served = self._served.get(skey)
+        if served is None:
+            served = self._served[skey] = _served(self, offering, rule)
+        categories, serves, completes = served
+        ckey = (skey, tuple(bool(flags.get(n)) for n in self._cap_flags), on)
+        caps = self._caps.get(ckey)
+        if caps is None:
+            caps = self._caps[ckey] = frozenset(
+                i for i, r in enumerate(self.rooms) if _cap_matches(r.cap, offering, categories, on)
+            )
+        fkey = (hours, serves, completes, caps)
+        fact = self._facts.get(fkey)
+        if fact is None:
+            fact = self._facts[fkey] = Fact(True, None, hours, serves, completes, caps)
+        return fact
+
+
+_REJECTED: dict[str, Fact] = {}
+
+
+def _rejected(code: str) -> Fact:
+    got = _REJECTED.get(code)
+    if got is None:
+        got = _REJECTED[code] = Fact(False, code, ZERO, frozenset(), frozenset(), frozenset())
+    return got
+
+
+def _acceptance(
+    view: LicenseView, offering: CreditOffering, rule: ActivityRule | None, on: date, flag_ok: bool
+) -> str | None:
+    """The engine's filters in its order: None when accepted, else the reason code."""
+    version = view.version
+    if not view.cycle.contains(on):
+        return "outside_cycle"
+    if version.exclude_disciplinary and offering.flags.get("disciplinary_order"):
+        return "disciplinary"
+    if rule is None or not rule.eligible or not flag_ok:
+        return "activity_not_eligible"
+    if rule.approval_required and not _approved(offering, version, on):
+        return "approver_not_accepted"
+    return None
+
+
+def _hours(view: LicenseView, offering: CreditOffering, rule: ActivityRule) -> Decimal:
+    """Board hours after conversion, fixed hours and multiplier; -1 when the unit has no conversion."""
+    converted = board_hours(offering.credits, view.version.units)
+    if rule.fixed_hours is None and converted is None:
+        return Decimal(-1)
+    base = rule.fixed_hours if rule.fixed_hours is not None else converted
+    assert base is not None
+    return (base * rule.multiplier).quantize(_CENT)
+
+
+def _served(
+    view: LicenseView, offering: CreditOffering, rule: ActivityRule
+) -> tuple[frozenset[str], frozenset[int], frozenset[int]]:
+    categories = frozenset(offering.categories) | frozenset(rule.adds_categories)
+    serves = frozenset(i for i, n in enumerate(view.needs) if n.required > 0 and n.serves(offering.format, categories))
+    completes = frozenset(
+        i
+        for i, n in enumerate(view.needs)
+        if n.requirement.min_completions > 0 and n.serves(offering.format, categories)
+    )
+    return categories, serves, completes
 
 
 _COURSE_DEFAULT = ActivityRule(activity="course", source=["(default)"])
@@ -196,41 +311,11 @@ def _cap_matches(cap: Cap, offering: CreditOffering, categories: frozenset[str],
 
 def offering_fact(view: LicenseView, offering: CreditOffering, on: date) -> Fact:
     """What ``view``'s license makes of ``offering`` completed ``on``."""
-    version = view.version
-    if not view.cycle.contains(on):
-        return Fact(False, "outside_cycle", ZERO, frozenset(), frozenset(), frozenset())
-    if ("id", offering.id) in view.passed_keys or (
-        offering.title and ("course", offering.title.casefold(), offering.provider.casefold()) in view.passed_keys
-    ):
-        return Fact(False, "duplicate", ZERO, frozenset(), frozenset(), frozenset())
-    if version.exclude_disciplinary and offering.flags.get("disciplinary_order"):
-        return Fact(False, "disciplinary", ZERO, frozenset(), frozenset(), frozenset())
-    rule = _activity_rule(version, offering.activity)
-    if rule is None or not rule.eligible or (rule.requires_flag and not offering.flags.get(rule.requires_flag)):
-        return Fact(False, "activity_not_eligible", ZERO, frozenset(), frozenset(), frozenset())
-    if rule.approval_required and not _approved(offering, version, on):
-        return Fact(False, "approver_not_accepted", ZERO, frozenset(), frozenset(), frozenset())
-    converted = board_hours(offering.credits, version.units)
-    if rule.fixed_hours is None and converted is None:
-        return Fact(False, "unit_unknown", ZERO, frozenset(), frozenset(), frozenset())
-    base = rule.fixed_hours if rule.fixed_hours is not None else converted
-    assert base is not None
-    hours = (base * rule.multiplier).quantize(_CENT)
-    categories = frozenset(offering.categories) | frozenset(rule.adds_categories)
-    serves = frozenset(
-        i for i, n in enumerate(view.needs) if n.required > 0 and n.serves(offering.format, categories)
-    )
-    completes = frozenset(
-        i
-        for i, n in enumerate(view.needs)
-        if n.requirement.min_completions > 0 and n.serves(offering.format, categories)
-    )
-    caps = frozenset(i for i, r in enumerate(view.rooms) if _cap_matches(r.cap, offering, categories, on))
-    return Fact(True, None, hours, serves, completes, caps)
+    return view.fact(offering, on)
 
 
 def category_match(view: LicenseView, need: Need, offering: CreditOffering) -> bool:
     """Whether ``offering``'s declared categories and format could serve ``need`` (approval aside)."""
-    rule = _activity_rule(view.version, offering.activity)
+    rule = view.activity_rules.get(offering.activity)
     adds = frozenset(rule.adds_categories) if rule else frozenset()
     return need.serves(offering.format, frozenset(offering.categories) | adds)

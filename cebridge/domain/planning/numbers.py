@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 MAX_PLACES = 6
 
@@ -26,6 +27,7 @@ def places(values: Iterable[Decimal]) -> int:
     return min(most, MAX_PLACES)
 
 
+@lru_cache(maxsize=4096)
 def _to_int(value: Decimal, factor: int, up: bool) -> int:
     scaled = value * factor
     return int(scaled.to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR))

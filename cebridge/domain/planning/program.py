@@ -10,6 +10,8 @@ Variables (per kept candidate ``i``, license ``L``, requirement ``r``, session `
 - ``c[i,L]`` counted hours: ``h[i,L] * u[i,L]``, or a variable ``<= h * u`` when a cap of ``L`` applies.
 - ``f[i,r]`` hours of ``i`` allocated to ``r`` (only when ``i`` may feed two or more requirements): each hour
   goes to at most one requirement, exactly the engine's max-flow; existing completions feed the same rows.
+  An *independent* requirement (an in-person minimum) is outside the flow: every counted hour that serves it
+  counts toward it as well as toward one other requirement, as the engine counts it.
 
 Rows: every requirement's allocated hours reach its demand; counted hours reach the total; completion
 minimums; each cap's room; one offering per same-course group; the budget; per week the live hours fit the
@@ -178,7 +180,10 @@ class PlanProgram:
                 counted = {k: h * v for k, v in u.items()}
             counted_col.append(counted)
             _add(total, counted)
-            serves = sorted(fact.serves)
+            serves = [r for r in sorted(fact.serves) if not view.needs[r].independent]
+            for r in fact.serves:
+                if view.needs[r].independent:
+                    _add(need_rows[r], counted)
             if len(serves) == 1:
                 _add(need_rows[serves[0]], counted)
             elif serves:
@@ -192,7 +197,10 @@ class PlanProgram:
         self.counted.append(counted_col)
         for sup in view.supplies:
             amount = s.h(sup.hours)
-            targets = sorted(sup.serves)
+            targets = [r for r in sorted(sup.serves) if not view.needs[r].independent]
+            for r in sup.serves:
+                if view.needs[r].independent:
+                    need_const[r] += amount
             if len(targets) == 1:
                 need_const[targets[0]] += amount
             elif targets:
@@ -270,9 +278,7 @@ class PlanProgram:
                 if k == len(self.deadlines) - 1:
                     fit[self.x[i]] = t
                     continue
-                due = [
-                    self.u[i][j] for j, v in enumerate(pool.views) if v.deadline <= deadline and self.u[i][j]
-                ]
+                due = [self.u[i][j] for j, v in enumerate(pool.views) if v.deadline <= deadline and self.u[i][j]]
                 if not due:
                     continue
                 w = p.var(0.0, 1.0, integer=False)
@@ -313,4 +319,3 @@ class PlanProgram:
 def _add(row: Row, more: Row) -> None:
     for k, v in more.items():
         row[k] = row.get(k, 0.0) + v
-

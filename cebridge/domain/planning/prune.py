@@ -69,8 +69,10 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
         return []
     bounds = []
     for v in views:
-        short = sum((n.short for n in v.needs if n.required > 0), ZERO)
-        bounds.append((scale.h(max(v.total_short, short), up=True), sum(n.completions_short for n in v.needs)))
+        shared = sum((n.short for n in v.needs if n.required > 0 and not n.independent), ZERO)
+        alone = max((n.short for n in v.needs if n.independent), default=ZERO)
+        hours_needed = max(v.total_short, shared, alone)
+        bounds.append((scale.h(hours_needed, up=True), sum(n.completions_short for n in v.needs)))
     n_l = len(views)
     kinds: dict[tuple[object, ...], int] = {}
     profiles: list[_Profile] = []
@@ -89,8 +91,8 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
             hours[i, j] = h
             lic.append((True, f.serves, f.completes, f.caps))
             sig.append((f.serves, f.completes, f.caps, h if f.caps else None))
-            hours_needed, missing = bounds[j]
-            k = math.ceil(hours_needed / h) if hours_needed > 0 and h > 0 else 0
+            needed, missing = bounds[j]
+            k = math.ceil(needed / h) if needed > 0 and h > 0 else 0
             need = max(need, k, missing)
         if not c.live:
             kind = 0
@@ -125,19 +127,21 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
         if b_idx.size == 0:
             continue
         counts = num.count(b_idx, b_idx, same=True, eq=None)
+        by_eq: dict[tuple[bool, ...], list[npt.NDArray[np.int64]]] = {}
         for ka in keys:
             a_idx = left[ka]
             if ka == kb or a_idx.size == 0:
                 continue
             eq = _set_dominates(rep[ka], rep[kb])
-            if eq is None:
-                continue
-            counts += num.count(a_idx, b_idx, same=False, eq=eq)
+            if eq is not None:
+                by_eq.setdefault(eq, []).append(a_idx)
+        for eq, parts in by_eq.items():
+            counts += num.count(np.concatenate(parts), b_idx, same=False, eq=np.array(eq, dtype=bool))
         final[b_idx[counts >= need_arr[b_idx]]] = False
     return [c for i, c in enumerate(cands) if final[i]]
 
 
-def _set_dominates(a: _Profile, b: _Profile) -> npt.NDArray[np.bool_] | None:
+def _set_dominates(a: _Profile, b: _Profile) -> tuple[bool, ...] | None:
     """None when ``a``'s class cannot stand in for ``b``'s; else, per license, whether hours must be equal."""
     if not a.goals >= b.goals:
         return None
@@ -149,7 +153,7 @@ def _set_dominates(a: _Profile, b: _Profile) -> npt.NDArray[np.bool_] | None:
         if not acc_a or not serves_a >= serves_b or not comp_a >= comp_b or not caps_a <= caps_b:
             return None
         eq.append(bool(caps_a))
-    return np.array(eq, dtype=bool)
+    return tuple(eq)
 
 
 @dataclass(frozen=True)

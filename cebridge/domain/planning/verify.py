@@ -49,9 +49,7 @@ def evaluate_plan(pool: Pool, placements: Sequence[Placement]) -> list[Complianc
 def _orders(pool: Pool, chosen: list[Chosen]) -> Iterator[list[Chosen]]:
     yield chosen
     capped = [
-        n
-        for n, ch in enumerate(chosen)
-        if ch.slot is None and any(f.accepted and f.caps for f in ch.candidate.facts)
+        n for n, ch in enumerate(chosen) if ch.slot is None and any(f.accepted and f.caps for f in ch.candidate.facts)
     ]
     if len(capped) < 2:
         return
