@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cebridge.domain import Completion, CreditOffering
 from cebridge.domain.planner import LicenseState, make_plan
+from cebridge.domain.rules import Requirement
 from tests.unit.planner.builders import cap, done, lic, offering, pack, requirement, state, version
 from tests.unit.planner.oracle import brute_force
 
@@ -33,7 +34,8 @@ def rules(draw: st.DrawFn, pid: str, bodies: list[str]) -> tuple[Any, str]:
     if draw(st.booleans()):
         reqs.append(requirement("cultural", ["cultural_diversity"], draw(st.sampled_from([1, 2]))))
     if draw(st.booleans()):
-        reqs.append(requirement("face", ["any"], draw(st.sampled_from([1, 2])), formats=["live_in_person"]))
+        alone = {"independent": draw(st.booleans())} if "independent" in Requirement.model_fields else {}
+        reqs.append(requirement("face", ["any"], draw(st.sampled_from([1, 2])), formats=["live_in_person"], **alone))
     if draw(st.booleans()):
         reqs.append(requirement("exam", ["jurisprudence_exam"], min_completions=1))
     caps = []

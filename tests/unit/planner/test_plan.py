@@ -9,6 +9,7 @@ import pytest
 
 from cebridge.domain import Money
 from cebridge.domain.planner import make_plan
+from cebridge.domain.rules import Requirement
 from cebridge.errors import InputError
 from tests.unit.planner.builders import (
     AS_OF,
@@ -372,3 +373,21 @@ def test_json_contract() -> None:
     assert data["schedule"][0]["course"] == "eth3" and data["schedule"][0]["week_of"] == "2024-09-02"
     assert data["schedule"][1]["week_of"] == "2024-10-07"
     assert data["unmet"] == []
+
+
+@pytest.mark.skipif("independent" not in Requirement.model_fields, reason="rule schema without independent minimums")
+def test_an_in_person_minimum_counts_alongside_ethics() -> None:
+    rules = pack(version(requirements=[
+        requirement("ethics", ["ethics"], 3),
+        requirement("in_person", ["any"], 3, formats=["live_in_person"], independent=True),
+    ], total={"hours": 4, "source": ["s"]}))
+    catalog = [
+        live("eth-live", 3, 30, ["ethics"], "2024-10-07"),
+        offering("eth-ss", 3, 0, ["ethics"]),
+        live("gen-live", 3, 40, ["clinical"], "2024-10-08"),
+        offering("gen-ss", 1, 0, ["clinical"]),
+    ]
+    plan = make_plan([state(lic(), rules, [])], catalog, as_of=AS_OF)
+    # The live ethics course serves both minimums at once: cheaper than free ethics plus a live general course.
+    assert sorted(c.id for c in plan.courses) == ["eth-live", "gen-ss"]
+    assert plan.total_cost == Decimal(30)
