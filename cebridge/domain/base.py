@@ -7,6 +7,7 @@ input file is an error rather than a silently ignored fact.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,3 +35,30 @@ def json_number(value: Decimal) -> int | float:
     if rounded == rounded.to_integral_value():
         return int(rounded)
     return float(rounded)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+_set = object.__setattr__
+_FIELDS: dict[type[BaseModel], set[str]] = {}
+
+
+def trusted(cls: type[M], data: dict[str, Any]) -> M:
+    """Build ``cls`` from values the engine computed itself, without validating them again.
+
+    ``model_construct`` costs as much as validation; the engine builds some 80 nested report models per
+    license, and a bulk evaluation is its hot path. ``data`` must hold every field with a value of the declared
+    type (tests/unit/engine/test_trusted.py checks that reports built this way equal validated ones). Every field
+    is given, so all instances of a class share one set of field names: frozen models never change it, and
+    pydantic copies it before a ``model_copy`` updates it.
+    """
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = set(cls.model_fields)
+    model = cls.__new__(cls)
+    _set(model, "__dict__", data)
+    _set(model, "__pydantic_fields_set__", fields)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model

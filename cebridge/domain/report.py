@@ -104,12 +104,29 @@ class ComplianceReport(DomainModel):
     not_applicable: list[NotApplicable] = Field(default_factory=list)
     completions: list[CompletionResult]
     caps: dict[str, Decimal] = Field(default_factory=dict)
-    awards: list[CreditAward] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form of DESIGN.md: Decimals as numbers rounded to 2 places, dates as ISO strings."""
         data: dict[str, Any] = _jsonable(self.model_dump(mode="python"))
         return data
+
+    @property
+    def awards(self) -> list[CreditAward]:
+        """The credit each completion earned: its hours toward the total, then toward each requirement."""
+        out: list[CreditAward] = []
+        for c in self.completions:
+            if c.hours_counted <= 0:
+                continue
+            out.append(
+                CreditAward(
+                    completion_id=c.id, requirement="total", hours=c.hours_counted, rule_version=self.rule_version
+                )
+            )
+            out += [
+                CreditAward(completion_id=c.id, requirement=r, hours=h, rule_version=self.rule_version)
+                for r, h in c.allocation.items()
+            ]
+        return out
 
     @property
     def short_requirements(self) -> list[RequirementResult]:

@@ -161,6 +161,8 @@ class Requirement(Cited):
     ``n: 2`` with offsets 0 and 1. ``skip_first_renewal`` drops it at the first renewal;
     ``at_exempt_first_renewal`` keeps it when the pack exempts the first renewal from everything else
     (Pennsylvania's child-abuse training). ``prorate`` scales ``hours`` like the total on a short cycle.
+    ``independent`` requirements are counted alongside the others rather than competing with them for hours:
+    a minimum of in-person hours, where an in-person ethics hour serves both the ethics minimum and this one.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -176,6 +178,7 @@ class Requirement(Cited):
     skip_first_renewal: bool = False
     at_exempt_first_renewal: bool = False
     prorate: bool = False
+    independent: bool = False
 
     @model_validator(mode="after")
     def _shape(self) -> Requirement:

@@ -50,13 +50,16 @@ def lexicographic(prog: PlanProgram, time_limit: float | None = None) -> Solutio
         stages: list[Row] = []
         if prog.relax.elastic:
             stages.append(prog.shortfall())
-        goal_money = opts.goal_budget if prog.goal_vars and opts.goal_budget else None
-        if goal_money is not None and not prog.relax.elastic:
+        if prog.goal_mode and opts.goal_budget is not None:
+            held = prog.p.mark()
+            if opts.budget is not None and prog.budget_row() is not None:
+                prog.bound(prog.cost(), prog.scale.m(opts.budget) + 0.5)  # closing the gaps alone
             first = prog.solve(prog.cost(), time_limit)
+            prog.p.reset(held)
             if first is None:
                 return None
             optimal &= first.optimal
-            prog.bound(prog.cost(), round(_value(prog.cost(), first)) + prog.scale.m(goal_money) + 0.5)
+            prog.bound(prog.cost(), round(_value(prog.cost(), first)) + prog.scale.m(opts.goal_budget) + 0.5)
             stages += [prog.goals(), prog.cost(), prog.hours()]
         else:
             stages += [prog.cost(), prog.hours(), prog.goals()]

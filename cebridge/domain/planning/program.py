@@ -238,10 +238,25 @@ class PlanProgram:
             if len(row) > 1:
                 self.p.row(row, hi=1.0)
 
-    def _budget(self) -> None:
+    @property
+    def goal_mode(self) -> bool:
+        """Whether a goal budget may buy courses beyond the cheapest closing plan."""
+        opts = self.pool.request.options
+        return bool(opts.goal_budget) and not self.relax.elastic and any(c.goals for c in self.cands)
+
+    def budget_row(self) -> Row | None:
+        """The money limit for closing the gaps (``None`` when there is none)."""
         budget = self.pool.request.options.budget
-        if budget is not None and not self.relax.budget:
-            self.p.row(self.cost(), hi=float(self.scale.m(budget)))
+        return None if budget is None or self.relax.budget else self.cost()
+
+    def _budget(self) -> None:
+        """The budget; with a goal budget, the two together (closing alone is held to the budget by
+        :func:`.optimise.lexicographic`)."""
+        opts = self.pool.request.options
+        if self.budget_row() is None or opts.budget is None:
+            return
+        limit = opts.budget + (opts.goal_budget or 0) if self.goal_mode else opts.budget
+        self.p.row(self.cost(), hi=float(self.scale.m(limit)))
 
     def _time(self) -> None:
         """Weekly limit (live hours per week; every deadline's work fits the weeks before it) and finish."""

@@ -395,3 +395,34 @@ def test_disciplinary_hours_excluded_where_the_board_says() -> None:
     assert evaluate(lic(), [c], pack()).total.counted == 3
     report = evaluate(lic(), [c], pack(version(exclude_disciplinary=True)))
     assert result(report, "d").reasons[0].code == "disciplinary"
+
+
+def test_independent_requirement_shares_hours_with_topic_minimums() -> None:
+    # An in-person ethics hour serves both the ethics minimum and a minimum of in-person hours.
+    v = version(
+        requirements=[
+            {"id": "ethics", "title": "Ethics", "categories": ["ethics"], "hours": 4, "source": ["s"]},
+            {
+                "id": "live",
+                "title": "In person",
+                "categories": ["any"],
+                "hours": 6,
+                "formats": ["live_in_person"],
+                "independent": True,
+                "source": ["s"],
+            },
+        ]
+    )
+    cs = [
+        done("e", 4, categories=["ethics"]),
+        done("g", 3, title="G", on="2024-02-01"),
+        done("w", 5, title="W", format="self_study"),
+    ]
+    report = evaluate(lic(), cs, pack(v))
+    assert req(report, "ethics").counted == 4
+    assert req(report, "live").counted == 6  # 4 from the ethics course, 2 of the general one
+    assert result(report, "e").allocation == {"ethics": 4, "live": 4}
+    assert result(report, "w").allocation == {}
+    # Without the flag the two minimums compete for the same hours and one of them falls short.
+    competing = pack(version(requirements=[{**r, "independent": False} for r in v["requirements"]]))
+    assert sum(r.short for r in evaluate(lic(), cs, competing).requirements) == 3
