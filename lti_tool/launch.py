@@ -22,14 +22,15 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, Response, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cebridge.store.lti_tables import LtiLaunch, LtiLoginState, LtiNonce
-from lti_tool.db import unit_of_work
+from lti_tool.db import connection, unit_of_work
 from lti_tool.errors import LaunchRejected
 from lti_tool.launch_session import LAUNCH_RECORD_TTL, issue_token, with_token
-from lti_tool.placements import record_placement
+from lti_tool.placements import record_placement, reveals_placement
 from lti_tool.runtime import LtiRuntime, runtime
 from lti_tool.validation import (
     LEEWAY_SECONDS,
@@ -41,6 +42,10 @@ from lti_tool.validation import (
 )
 
 bp = Blueprint("lti_launch", __name__)
+
+STATES: Table = LtiLoginState.__table__  # type: ignore[assignment]
+NONCES: Table = LtiNonce.__table__  # type: ignore[assignment]
+LAUNCHES: Table = LtiLaunch.__table__  # type: ignore[assignment]
 
 STATE_TTL_SECONDS = 600
 PURGE_EVERY_SECONDS = 60
@@ -115,9 +120,9 @@ def login() -> ResponseReturnValue:
         storage_target = None
     login_params = {k: params[k] for k in LOGIN_PARAMS if params[k]}
     login_params["platform_origin"] = _origin(platform.auth_login_url)
-    with unit_of_work() as session:
-        session.add(
-            LtiLoginState(
+    with connection() as conn:
+        conn.execute(
+            insert(STATES).values(
                 state=state,
                 nonce=nonce,
                 platform_id=platform.id,
@@ -169,23 +174,20 @@ def _storage_key(state: str) -> str:
     return "cebridge-state-" + state[:16]
 
 
-def _load_state(state: str) -> LoginState:
-    with unit_of_work(write=False) as session:
-        row = session.get(LtiLoginState, state)
-        if row is None or row.expires_at < time.time():
-            raise LaunchRejected(
-                "unknown_state", "this launch was already used or has expired: open the activity again"
-            )
-        return LoginState(
-            state=row.state,
-            nonce=row.nonce,
-            platform_id=row.platform_id,
-            binding_hash=row.binding_hash,
-            storage_target=row.storage_target,
-            login_params=dict(row.login_params),
-            pending_launch_id=row.pending_launch_id,
-            expires_at=row.expires_at,
-        )
+def _load_state(conn: Connection, state: str) -> LoginState:
+    row = conn.execute(select(STATES).where(STATES.c.state == state)).one_or_none()
+    if row is None or row.expires_at < time.time():
+        raise LaunchRejected("unknown_state", "this launch was already used or has expired: open the activity again")
+    return LoginState(
+        state=row.state,
+        nonce=row.nonce,
+        platform_id=row.platform_id,
+        binding_hash=row.binding_hash,
+        storage_target=row.storage_target,
+        login_params=dict(row.login_params),
+        pending_launch_id=row.pending_launch_id,
+        expires_at=row.expires_at,
+    )
 
 
 def _binding_ok(presented: str | None, login: LoginState) -> bool:
@@ -194,14 +196,20 @@ def _binding_ok(presented: str | None, login: LoginState) -> bool:
 
 @bp.post("/lti/launch")
 def launch() -> ResponseReturnValue:
-    """The platform's form POST of the id_token: validate, store the launch, go to the destination."""
+    """The platform's form POST of the id_token: validate, store the launch, go to the destination.
+
+    The state is read, the message validated (which may fetch the platform's keys), then one write
+    transaction claims the state (delete, or mark pending, only if still unclaimed), consumes the nonce and
+    stores the launch, so two POSTs of the same id_token cannot both succeed.
+    """
     rt = runtime()
     form = request.form.to_dict()
     if not form.get("state"):
         raise LaunchRejected("missing_state", "the launch has no state: start it again from the course")
     if not form.get("id_token"):
         raise LaunchRejected("missing_id_token", "the launch has no id_token")
-    login = _load_state(form["state"])
+    with connection(write=False) as conn:
+        login = _load_state(conn, form["state"])
     cookie = request.cookies.get(_cookie_name(login.state))
     if cookie is not None and not _binding_ok(cookie, login):
         raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
@@ -209,7 +217,11 @@ def launch() -> ResponseReturnValue:
         return _cookies_blocked(login)
     message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
     bound = cookie is not None
-    launch_id = _save_launch(login, message, verified=bound)
+    try:
+        with connection() as conn:
+            launch_id = _save_launch(conn, login, message, verified=bound)
+    except IntegrityError:
+        raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
     if not bound:
         # The iframe kept no cookie: fetch the binding secret from the platform's storage, then /verify.
         return render_template(
@@ -225,7 +237,7 @@ def launch() -> ResponseReturnValue:
     return resp
 
 
-def _save_launch(login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:
+def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:
     body = message.body
     assert message.platform is not None
     now = int(time.time())
@@ -233,42 +245,39 @@ def _save_launch(login: LoginState, message: CebridgeMessageLaunch, *, verified:
     context = body.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
     link = body.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}
     deployment_id = str(body["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
-    try:
-        with unit_of_work() as session:
-            session.add(
-                LtiNonce(
-                    platform_id=login.platform_id,
-                    nonce=str(body["nonce"]),
-                    expires_at=int(body.get("exp", now)) + LEEWAY_SECONDS,
-                )
-            )
-            session.flush()
-            session.add(
-                LtiLaunch(
-                    id=launch_id,
-                    platform_id=login.platform_id,
-                    deployment_id=deployment_id,
-                    message_type=str(body[MESSAGE_TYPE]),
-                    sub=str(body["sub"]),
-                    context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-                    resource_link_id=str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
-                    claims=body,
-                    verified=verified,
-                    created_at=now,
-                    expires_at=now + LAUNCH_RECORD_TTL,
-                )
-            )
-            if verified:
-                session.execute(delete(LtiLoginState).where(LtiLoginState.state == login.state))
-            else:
-                session.execute(
-                    update(LtiLoginState)
-                    .where(LtiLoginState.state == login.state)
-                    .values(pending_launch_id=launch_id)
-                )
+    unclaimed = (STATES.c.state == login.state) & STATES.c.pending_launch_id.is_(None)
+    if verified:
+        claimed = conn.execute(delete(STATES).where(unclaimed)).rowcount
+    else:
+        claimed = conn.execute(update(STATES).where(unclaimed).values(pending_launch_id=launch_id)).rowcount
+    if claimed != 1:
+        raise LaunchRejected("replayed", "this launch was already submitted")
+    conn.execute(
+        insert(NONCES).values(
+            platform_id=login.platform_id,
+            nonce=str(body["nonce"]),
+            expires_at=int(body.get("exp", now)) + LEEWAY_SECONDS,
+        )
+    )
+    conn.execute(
+        insert(LAUNCHES).values(
+            id=launch_id,
+            platform_id=login.platform_id,
+            deployment_id=deployment_id,
+            message_type=str(body[MESSAGE_TYPE]),
+            sub=str(body["sub"]),
+            context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
+            resource_link_id=str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
+            claims=body,
+            verified=verified,
+            created_at=now,
+            expires_at=now + LAUNCH_RECORD_TTL,
+        )
+    )
+    if reveals_placement(body):
+        with Session(bind=conn) as session:
             record_placement(session, login.platform_id, deployment_id, body, now)
-    except IntegrityError:
-        raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
+            session.flush()
     return launch_id
 
 
@@ -276,7 +285,8 @@ def _save_launch(login: LoginState, message: CebridgeMessageLaunch, *, verified:
 def verify() -> ResponseReturnValue:
     """Second step of a cookie-less launch: the browser presents the secret kept in platform storage."""
     rt = runtime()
-    login = _load_state(request.form.get("state", ""))
+    with connection(write=False) as conn:
+        login = _load_state(conn, request.form.get("state", ""))
     if not login.pending_launch_id:
         raise LaunchRejected("nothing_to_verify", "there is no launch waiting for this state")
     if not _binding_ok(request.form.get("binding"), login):

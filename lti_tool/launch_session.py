@@ -136,7 +136,12 @@ class LaunchContext:
 
 
 def _serializer(app: Flask) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(app.secret_key), salt=_SALT)
+    ext = app.extensions["cebridge"]
+    serializer: URLSafeTimedSerializer | None = ext.get("launch_tokens")
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(str(app.secret_key), salt=_SALT)
+        ext["launch_tokens"] = serializer
+    return serializer
 
 
 def issue_token(launch_id: str, app: Flask | None = None) -> str:

@@ -47,6 +47,12 @@ class Placement:
         )
 
 
+def reveals_placement(body: dict[str, Any]) -> bool:
+    """Whether a launch names a placed offering (so :func:`record_placement` has something to do)."""
+    custom = body.get(CUSTOM_CLAIM)
+    return isinstance(custom, dict) and bool(custom.get(OFFERING_PARAM))
+
+
 def record_placement(
     session: Session, platform_id: int, deployment_id: str, body: dict[str, Any], now: int
 ) -> Placement | None:

@@ -8,6 +8,7 @@ type id; Canvas: one per account or course install).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -74,11 +75,37 @@ def _check_text(field: str, value: str) -> str:
     return value
 
 
-class Registrations:
-    """Reads and writes platform registrations and deployments."""
+#: Seconds a looked-up registration is reused before the database is read again (other workers' changes
+#: show up within this time; changes made through this object show up at once).
+CACHE_SECONDS = 30.0
 
-    def __init__(self, sessions: SessionFactory) -> None:
+
+class Registrations:
+    """Reads and writes platform registrations and deployments (lookups cached for ``CACHE_SECONDS``)."""
+
+    def __init__(self, sessions: SessionFactory, cache_seconds: float = CACHE_SECONDS) -> None:
         self._sessions = sessions
+        self._cache_seconds = cache_seconds
+        self._cache: dict[tuple[str, str | None] | int, tuple[float, PlatformRecord]] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: tuple[str, str | None] | int) -> PlatformRecord | None:
+        entry = self._cache.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def _remember(self, record: PlatformRecord, *keys: tuple[str, str | None] | int) -> PlatformRecord:
+        until = time.monotonic() + self._cache_seconds
+        with self._lock:
+            for key in (record.id, (record.issuer, record.client_id), *keys):
+                self._cache[key] = (until, record)
+        return record
+
+    def forget(self) -> None:
+        """Drop cached lookups (after a change)."""
+        with self._lock:
+            self._cache.clear()
 
     def add(
         self,
@@ -135,6 +162,7 @@ class Registrations:
                     session.add(LtiDeployment(platform_id=row.id, deployment_id=dep))
                     known.add(dep)
             platform_id = row.id
+        self.forget()
         return self.get(platform_id)
 
     def add_deployment(self, platform_id: int, deployment_id: str) -> None:
@@ -145,19 +173,25 @@ class Registrations:
                 session.add(LtiDeployment(platform_id=platform_id, deployment_id=deployment_id))
         except IntegrityError:
             return
+        finally:
+            self.forget()
 
     def remove(self, platform_id: int) -> None:
         """Delete a registration with its deployments and launch state."""
         with transaction(self._sessions) as session:
             session.execute(delete(LtiPlatform).where(LtiPlatform.id == platform_id))
+        self.forget()
 
     def get(self, platform_id: int) -> PlatformRecord:
         """The registration with this id."""
+        cached = self._cached(platform_id)
+        if cached is not None:
+            return cached
         with transaction(self._sessions, write=False) as session:
             row = session.get(LtiPlatform, platform_id)
             if row is None:
                 raise LaunchRejected("unknown_platform", f"no platform registration with id {platform_id}")
-            return _record(session, row)
+            return self._remember(_record(session, row))
 
     def all(self) -> list[PlatformRecord]:
         """Every registration, oldest first."""
@@ -172,6 +206,9 @@ class Registrations:
         """
         if not issuer:
             raise LaunchRejected("missing_issuer", "the platform did not say who it is (no iss)")
+        cached = self._cached((issuer, client_id))
+        if cached is not None:
+            return cached
         with transaction(self._sessions, write=False) as session:
             query = select(LtiPlatform).where(LtiPlatform.issuer == issuer)
             if client_id:
@@ -189,7 +226,7 @@ class Registrations:
                     "client_id_required",
                     f"platform {issuer!r} has several registrations; the login request must carry client_id",
                 )
-            return _record(session, rows[0])
+            return self._remember(_record(session, rows[0]), (issuer, client_id))
 
     def has_deployment(self, platform_id: int, deployment_id: str) -> bool:
         """Whether ``deployment_id`` is registered for the registration."""

@@ -249,3 +249,20 @@ def test_launch_tokens_are_signed_and_expire(tool: Tool, platform: TestPlatform)
     with mock.patch("itsdangerous.timed.time.time", return_value=_time.time() + LAUNCH_TOKEN_MAX_AGE + 5):
         expired = tool.client.get("/lti/launch.json", query_string={"lt": token}, headers={"Accept": "application/json"})
     assert expired.status_code == 401 and expired.get_json()["error"] == "launch_expired"
+
+
+def test_a_nonce_already_consumed_is_refused_even_with_a_live_state(tool: Tool, platform: TestPlatform) -> None:
+    import jwt as pyjwt
+
+    from cebridge.store.db import transaction
+    from cebridge.store.lti_tables import LtiNonce
+    from lti_tool.db import sessions_of
+
+    id_token, state = begin(tool, platform)
+    nonce = pyjwt.decode(id_token, options={"verify_signature": False})["nonce"]
+    platform_id = tool.registrations.find(platform.issuer, platform.client_id).id
+    with transaction(sessions_of(tool.app)) as session:
+        session.add(LtiNonce(platform_id=platform_id, nonce=nonce, expires_at=int(time.time()) + 600))
+    resp = tool.client.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state})
+    out = assert_refused(tool, resp, 0)
+    assert "replay" in out["text"]

@@ -1,0 +1,168 @@
+"""Full LTI 1.3 launches per second: cebridge's tool against a bare pylti1p3 Flask tool (the floor).
+
+Each launch is what a browser does: GET the OIDC login (the tool answers with the redirect to the platform),
+then POST the id_token and state to the launch URL. Both tools run in-process under Flask's test client,
+in the same run, on the same pre-signed platform messages; only the two tool requests are timed (the
+platform's RSA signing is done outside the clock, as it is the platform's cost, not the tool's).
+
+The floor is pylti1p3 as its README suggests: ``FlaskOIDCLogin`` and ``FlaskMessageLaunch`` with a
+``ToolConfDict`` holding the platform's JWKS in memory and state in the Flask cookie session. It does not
+consume nonces, keeps nothing server-side and issues no launch token; cebridge's tool additionally stores the
+login state, consumes the nonce, stores the launch record and signs a launch token (SQLite under a temporary
+CEBRIDGE_HOME, WAL mode).
+
+Usage: ``python benchmarks/bench_launch.py [--n 300]``; prints launches/s for both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, redirect, request
+from flask.testing import FlaskClient
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.tool_config import ToolConfDict
+
+ISSUER = "https://platform.bench"
+CLIENT_ID = "bench-client"
+DEPLOYMENT = "1"
+KID = "platform-key-1"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+class Platform:
+    """Signs launch messages like a platform; the tools get its JWKS without HTTP."""
+
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
+        self.jwks = {"keys": [jwk]}
+
+    def id_token(self, nonce: str, target: str, n: int) -> str:
+        now = int(time.time())
+        body = {
+            "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": f"user-{n % 50}", "nonce": nonce,
+            "iat": now, "exp": now + 300, "name": "Jordan Lee", "email": "jordan@example.org",
+            CLAIM + "message_type": "LtiResourceLinkRequest", CLAIM + "version": "1.3.0",
+            CLAIM + "deployment_id": DEPLOYMENT, CLAIM + "target_link_uri": target,
+            CLAIM + "resource_link": {"id": "rl-1", "title": "Ethics"},
+            CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            CLAIM + "context": {"id": "course-1", "title": "CE for clinicians"},
+        }
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": KID})
+
+
+def floor_app(platform: Platform, tool_key_pem: str) -> Flask:
+    """A bare pylti1p3 Flask tool, as its documentation sets one up."""
+    conf = ToolConfDict({ISSUER: [{
+        "default": True, "client_id": CLIENT_ID, "auth_login_url": ISSUER + "/auth",
+        "auth_token_url": ISSUER + "/token", "auth_audience": None, "key_set_url": None,
+        "key_set": platform.jwks, "deployment_ids": [DEPLOYMENT],
+    }]})
+    conf.set_private_key(ISSUER, tool_key_pem, client_id=CLIENT_ID)
+    app = Flask("floor")
+    app.secret_key = "bench-floor-secret"
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        return FlaskOIDCLogin(FlaskRequest(), conf).redirect("http://floor.test/launch")
+
+    @app.post("/launch")
+    def launch() -> Any:
+        message = FlaskMessageLaunch(FlaskRequest(), conf)
+        data = message.get_launch_data()
+        return redirect("/home?launch=" + message.get_launch_id() + "&u=" + data["sub"], 303)
+
+    return app
+
+
+def tool_app(platform: Platform, home: Path) -> Flask:
+    """cebridge's tool with the platform registered and its key set already cached."""
+    import cebridge.store.tables  # noqa: F401
+    from cebridge.config import Settings
+    from cebridge.store.base import Base
+    from cebridge.store.db import transaction
+    from cebridge.store.lti_tables import LtiPlatformKeySet
+    from lti_tool import create_app
+    from lti_tool.db import engine_of, sessions_of
+    from lti_tool.runtime import runtime
+
+    app = create_app(Settings(home=home, base_url="http://tool.test"))
+    Base.metadata.create_all(engine_of(app))
+    runtime(app).registrations.add(
+        issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=ISSUER + "/auth", auth_token_url=ISSUER + "/token",
+        key_set_url=ISSUER + "/jwks", deployment_ids=[DEPLOYMENT],
+    )
+    with transaction(sessions_of(app)) as session:
+        session.add(LtiPlatformKeySet(key_set_url=ISSUER + "/jwks", jwks=platform.jwks, fetched_at=int(time.time())))
+    return app
+
+
+def run(app: Flask, platform: Platform, login_path: str, launch_path: str, target: str, n: int,
+        check: Callable[[Any], None]) -> float:
+    """Seconds spent inside the tool for ``n`` launches, each from a new browser (a fresh cookie jar)."""
+    spent = 0.0
+    for i in range(n):
+        client: FlaskClient = app.test_client()
+        query = {"iss": ISSUER, "login_hint": f"user-{i % 50}", "target_link_uri": target, "client_id": CLIENT_ID,
+                 "lti_message_hint": f"m{i}", "lti_deployment_id": DEPLOYMENT}
+        t0 = time.perf_counter()
+        login = client.get(login_path, query_string=query)
+        spent += time.perf_counter() - t0
+        auth = parse_qs(urlsplit(login.headers["Location"]).query)
+        token = platform.id_token(auth["nonce"][0], target, i)
+        t0 = time.perf_counter()
+        resp = client.post(launch_path, data={"id_token": token, "state": auth["state"][0]})
+        spent += time.perf_counter() - t0
+        check(resp)
+    return spent
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=300, help="launches per tool (default 300)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed launches first (default 20)")
+    args = parser.parse_args(argv)
+    platform = Platform()
+    tool_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+    def ok(resp: Any) -> None:
+        if resp.status_code != 303:
+            raise SystemExit(f"launch failed: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tool = tool_app(platform, Path(tmp) / "home")
+        floor = floor_app(platform, tool_key)
+        for client, login, launch, target in ((tool, "/lti/login", "/lti/launch", "http://tool.test/lti/home"),
+                                              (floor, "/login", "/launch", "http://floor.test/home")):
+            run(client, platform, login, launch, target, args.warmup, ok)
+        # Interleave halves so that machine noise hits both alike.
+        half = max(1, args.n // 2)
+        t_tool = t_floor = 0.0
+        for _ in range(2):
+            t_floor += run(floor, platform, "/login", "/launch", "http://floor.test/home", half, ok)
+            t_tool += run(tool, platform, "/lti/login", "/lti/launch", "http://tool.test/lti/home", half, ok)
+    launches = 2 * half
+    floor_rate, tool_rate = launches / t_floor, launches / t_tool
+    ratio = t_tool / t_floor
+    print(f"launches: {launches} per tool (login + launch, tool time only)")
+    print(f"pylti1p3 floor: {floor_rate:8.1f} launches/s  ({1000 * t_floor / launches:.2f} ms each)")
+    print(f"cebridge tool:  {tool_rate:8.1f} launches/s  ({1000 * t_tool / launches:.2f} ms each)")
+    print(f"ratio (cebridge time / floor time): {ratio:.2f}x  (target <= 1.30x)")
+    return {"floor": floor_rate, "tool": tool_rate, "ratio": ratio}
+
+
+if __name__ == "__main__":
+    main()
