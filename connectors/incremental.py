@@ -113,20 +113,22 @@ def read_roster_pass(
         if cid in done:
             continue
         resuming = str(current.get("course")) == cid
-        after = current.get("after_user") if resuming else None
-        max_seen: str | None = current.get("max_completed_at") if resuming else None
+        after_key = user_key(current["after_user"]) if resuming and current.get("after_user") is not None else None
+        max_seen = parse_datetime(current.get("max_completed_at")) if resuming else None
         cutoff = marks.cutoff(cid)
         pending: list[CompletionRecord] = []
         for user_id, record in roster(course):
-            if after is not None and user_key(user_id) <= user_key(after):
+            if after_key is not None and user_key(user_id) <= after_key:
                 continue
             if marks.wanted(record, cutoff):
                 pending.append(record)
-                if record.status == "completed":
-                    max_seen = later(max_seen, record.completed_at)
+                when = record.completed_at
+                if record.status == "completed" and when is not None and (max_seen is None or when > max_seen):
+                    max_seen = when
             if len(pending) >= batch_size:
+                seen_text = iso_utc(max_seen) if max_seen is not None else None
                 batch = stream.batch(
-                    pending, whole, snapshot(course=cid, after_user=str(user_id), max_completed_at=max_seen)
+                    pending, whole, snapshot(course=cid, after_user=str(user_id), max_completed_at=seen_text)
                 )
                 whole = batch.state
                 yield batch
@@ -134,7 +136,7 @@ def read_roster_pass(
         done.append(cid)
         if key != cid:
             done.append(key)
-        marks.advance(cid, max_seen)
+        marks.advance(cid, iso_utc(max_seen) if max_seen is not None else None)
         batch = stream.batch(pending, whole, snapshot())
         whole = batch.state
         yield batch

@@ -37,6 +37,7 @@ class CanvasConnector(Connector):
             timeout=config.timeouts(),
             policy=config.retry_policy(),
             secrets=(token,),
+            base_url=config.base_url,
         )
         self.api = CanvasApi(self.client, config.base_url, per_page=config.per_page)
 

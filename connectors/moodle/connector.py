@@ -252,6 +252,7 @@ class MoodleConnector(Connector):
             timeout=config.timeouts(),
             policy=config.retry_policy(),
             secrets=(token,),
+            base_url=config.base_url,
         )
         self.api = MoodleApi(self.client, config.base_url, token)
 

@@ -218,6 +218,7 @@ class XapiConnector(Connector):
             timeout=config.timeouts(),
             policy=config.retry_policy(),
             secrets=(secret,),
+            base_url=config.base_url,
         )
 
     def default_source(self) -> str:

@@ -58,6 +58,8 @@ class CanvasSite:
     bulk_includes_concluded: bool = True
     max_per_page: int = 100
     rate_limit_remaining: float | None = 700.0
+    #: Serve each distinct URL's answer from memory after the first time (benchmarks: a site that never changes).
+    cache_pages: bool = False
 
     def course_students(self, course_id: int, states: set[str]) -> list[dict[str, Any]]:
         return [e for e in self.enrollments.get(course_id, []) if e["enrollment_state"] in states]
@@ -198,6 +200,7 @@ class CanvasServer(LoopbackServer):
 
     def __init__(self, site: CanvasSite | None = None) -> None:
         self.site = site or generate_site()
+        self._cache: dict[str, Response] = {}
         super().__init__(self._dispatch)
 
     # -- plumbing ------------------------------------------------------------------------------------
@@ -244,7 +247,11 @@ class CanvasServer(LoopbackServer):
         auth = req.headers.get("Authorization") or req.headers.get("authorization") or ""
         if auth != f"Bearer {site.token}":
             return _unauthenticated()
+        if site.cache_pages and req.raw_path in self._cache:
+            return self._cache[req.raw_path]
         resp = self._route(req)
+        if site.cache_pages and resp.status == 200:
+            resp = self._cache.setdefault(req.raw_path, Response(resp.status, resp.encoded(), resp.headers))
         if site.rate_limit_remaining is not None and resp.status < 400:
             resp.headers.setdefault("X-Rate-Limit-Remaining", f"{site.rate_limit_remaining:.1f}")
             resp.headers.setdefault("X-Request-Cost", "0.01")

@@ -1,0 +1,132 @@
+"""Pull N completion records through the Canvas connector from a local Canvas-shaped server, and compare with
+a floor measured in the same run: the very same pages fetched with plain ``requests`` and JSON-parsed only.
+
+    python benchmarks/bench_connectors.py               # 100,000 records, 100-record pages
+    python benchmarks/bench_connectors.py --n 2000      # quick
+    python benchmarks/bench_connectors.py --json        # machine-readable
+
+The ratio is connector time / floor time (1.0 = no overhead over fetching and parsing). Each side runs
+``--repeat`` times, alternating, and the best time of each counts. The server runs in its own process (as a
+real Canvas would), so its work does not compete with the client's for the interpreter lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing
+import sys
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from connectors.canvas import CanvasConfig, CanvasConnector  # noqa: E402
+from examples.providers.canvas_server import CanvasServer, generate_site  # noqa: E402
+
+
+def serve(courses: int, students: int, pipe: Connection) -> None:
+    """Child process: run the Canvas-shaped server until the parent says stop."""
+    site = generate_site(courses=courses, students=students, no_requirements=())
+    site.rate_limit_remaining = None  # measure the connector, not its courtesy pauses
+    site.cache_pages = True  # a fast provider makes the floor strict: pages are built once, then served from memory
+    with CanvasServer(site) as server:
+        pipe.send({"url": server.url, "token": site.token, "course_ids": [str(c) for c in site.courses]})
+        pipe.recv()
+
+
+def run_connector(info: dict[str, object], page_size: int) -> tuple[float, int, list[str]]:
+    """Pull everything through the connector; also note every URL it fetched, for the floor."""
+    config = CanvasConfig(
+        base_url=str(info["url"]),
+        token=str(info["token"]),
+        course_ids=list(info["course_ids"]),  # type: ignore[call-overload]
+        per_page=page_size,
+        batch_size=page_size,
+    )
+    urls: list[str] = []
+    start = time.perf_counter()
+    count = 0
+    with CanvasConnector(config) as connector:
+        connector.client.session.hooks["response"].append(lambda response, *args, **kwargs: urls.append(response.url))
+        for batch in connector.read({}):
+            count += len(batch.records)
+    elapsed = time.perf_counter() - start
+    return elapsed, count, urls
+
+
+def run_floor(info: dict[str, object], urls: list[str]) -> tuple[float, int]:
+    """The same pages with a plain requests session, JSON-parsed and nothing else."""
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {info['token']}", "Accept": "application/json"}
+    start = time.perf_counter()
+    items = 0
+    for url in urls:
+        body = json.loads(session.get(url, headers=headers, timeout=60).content)
+        items += len(body) if isinstance(body, list) else 1
+    elapsed = time.perf_counter() - start
+    session.close()
+    return elapsed, items
+
+
+def main(argv: list[str] | None = None) -> dict[str, float | int]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="completion records to pull (default 100000)")
+    parser.add_argument("--page-size", type=int, default=100, help="records per page (Canvas max 100)")
+    parser.add_argument("--students", type=int, default=1000, help="students per course")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each side; the best counts")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+
+    students = min(args.students, args.n)
+    courses = max(1, args.n // students)
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=serve, args=(courses, students, child), daemon=True)
+    process.start()
+    try:
+        info = parent.recv()
+        best_connector = best_floor = float("inf")
+        records = 0
+        paths: list[str] = []
+        run_connector(info, args.page_size)  # warm the server's page cache
+        for _ in range(args.repeat):
+            gc.collect()
+            seconds, records, paths = run_connector(info, args.page_size)
+            best_connector = min(best_connector, seconds)
+            gc.collect()
+            seconds, _ = run_floor(info, paths)
+            best_floor = min(best_floor, seconds)
+    finally:
+        parent.send("stop")
+        process.join(timeout=30)
+    ratio = best_connector / best_floor
+    results: dict[str, float | int] = {
+        "records": records,
+        "requests": len(paths),
+        "page_size": args.page_size,
+        "connector_seconds": round(best_connector, 3),
+        "connector_records_per_second": round(records / best_connector),
+        "floor_seconds": round(best_floor, 3),
+        "floor_records_per_second": round(records / best_floor),
+        "ratio": round(ratio, 3),
+        "target_ratio": 1.5,
+    }
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(f"records:   {records} in {len(paths)} requests ({args.page_size} per page)")
+        print(f"connector: {best_connector:8.3f} s  {records / best_connector:10.0f} records/s")
+        print(f"floor:     {best_floor:8.3f} s  {records / best_floor:10.0f} records/s  (same pages: requests + json)")
+        verdict = "within" if ratio <= 1.5 else "NOT within"
+        print(f"ratio:     {ratio:8.3f} x the floor ({verdict} the 1.5x target)")
+    return results
+
+
+if __name__ == "__main__":
+    main()
