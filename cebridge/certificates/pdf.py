@@ -2,9 +2,13 @@
 
 Fonts: text outside Latin-1 (a name like "Nguyễn") needs a Unicode TrueType font; DejaVu Sans from Debian's
 ``fonts-dejavu-core`` is used when present. Embedding a TrueType font costs fpdf2 tens of milliseconds per
-document (it parses and subsets the font each time), so ``font="auto"`` uses DejaVu only when the text needs it
-and the PDF core font Helvetica otherwise; ``font="dejavu"`` always embeds DejaVu. Without DejaVu, text is made
-Latin-1 safe (accents kept where Latin-1 has them, other characters transliterated).
+document (it parses and subsets the font each time), so ``font="auto"`` draws each string that needs Unicode in
+DejaVu (embedding only the styles used, from the reduced cut of :mod:`.fonts`) and every other string in the PDF
+core font Helvetica; ``font="dejavu"`` draws everything in DejaVu; ``font="core"`` never embeds a font. Without
+DejaVu, text is made Latin-1 safe (accents kept where Latin-1 has them, other letters transliterated).
+
+The QR code's PNG is written here from segno's matrix (segno's own PNG writer is pure Python per pixel and cost
+more than the rest of the page); the image is the same, pixel for pixel.
 
 Lines are wrapped here, word by word with cached widths, because fpdf2's ``multi_cell`` re-measures the whole
 line for every character (quadratic), which dominated the rendering time.
@@ -13,8 +17,10 @@ line for every character (quadratic), which dominated the rendering time.
 from __future__ import annotations
 
 import io
+import struct
 import unicodedata
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Literal
@@ -22,6 +28,7 @@ from typing import Literal
 import segno
 from fpdf import FPDF
 
+from cebridge.certificates import fonts
 from cebridge.certificates.errors import CertificateInputError
 from cebridge.certificates.model import Branding, CertificateData
 from cebridge.certificates.statements import fmt_number
@@ -83,37 +90,71 @@ def _all_text(cert: CertificateData, branding: Branding) -> Iterable[str]:
         yield c.label
 
 
-def _needs_unicode(cert: CertificateData, branding: Branding) -> bool:
-    return any(ord(ch) > 255 for text in _all_text(cert, branding) for ch in text)
-
-
 def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
+def _needs_unicode(text: str) -> bool:
+    return not text.isascii() and any(ord(ch) > 255 for ch in text)
+
+
 class _Page:
-    """One certificate page being drawn, with the font and wrapping helpers."""
+    """One certificate page being drawn, with the font and wrapping helpers.
+
+    Each string is drawn in one font: Helvetica when it is Latin-1 (``auto``) or always (``core``), DejaVu when
+    it needs Unicode (``auto``) or always (``dejavu``). DejaVu styles are embedded only when first used.
+    """
 
     def __init__(self, cert: CertificateData, branding: Branding, font: FontChoice, font_dir: Path) -> None:
         self.pdf = FPDF(orientation="L", unit="mm", format="letter")
         self.pdf.set_auto_page_break(False)
         self.pdf.set_compression(True)
-        use_ttf = font == "dejavu" or (font == "auto" and _needs_unicode(cert, branding))
-        regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
-        if use_ttf and regular.is_file() and bold.is_file():
-            self.pdf.add_font("DejaVu", "", str(regular))
-            self.pdf.add_font("DejaVu", "B", str(bold))
-            self.family, self.unicode = "DejaVu", True
+        self.mode = font
+        self.font_dir = font_dir
+        texts = list(_all_text(cert, branding))
+        if font == "dejavu":
+            unicode_text = "".join(texts)
+        elif font == "auto":
+            unicode_text = "".join(t for t in texts if _needs_unicode(t))
         else:
-            self.family, self.unicode = "helvetica", False
-        self.style, self.size = "", 10
+            unicode_text = ""
+        self.files = {
+            style: fonts.font_file(font_dir, style, unicode_text) if unicode_text else None for style in ("", "B")
+        }
+        self.registered: set[str] = set()
+        self.family, self.style, self.size = "helvetica", "", 10
+        self.color = (0, 0, 0)
+
+    def _family_for(self, text: str) -> str:
+        if self.mode == "core" or self.files[self.style] is None:
+            return "helvetica"
+        if self.mode == "dejavu" or _needs_unicode(text):
+            return "DejaVu"
+        return "helvetica"
+
+    def _use(self, text: str) -> str:
+        """Select the font for ``text`` and return it as that font can draw it."""
+        family = self._family_for(text)
+        if family == "DejaVu" and self.style not in self.registered:
+            self.pdf.add_font("DejaVu", self.style, str(self.files[self.style]))
+            self.registered.add(self.style)
+        if family != self.family or self.pdf.font_style != self.style or self.pdf.font_size_pt != self.size:
+            self.pdf.set_font(family, self.style, self.size)
+            self.family = family
+        return text if family == "DejaVu" else latin1_safe(text)
+
+    @property
+    def unicode(self) -> bool:
+        return bool(self.registered)
 
     def t(self, text: str) -> str:
-        return text if self.unicode else latin1_safe(text)
+        """Text for document metadata (always Unicode-capable there)."""
+        return text
 
     def font(self, size: int, style: str = "", color: str = "#222222") -> None:
         self.style, self.size = style, size
-        self.pdf.set_font(self.family, style, size)
+        self.pdf.set_font("helvetica", style, size)
+        self.family = "helvetica"
         self.pdf.set_text_color(*_rgb(color))
 
     def width(self, text: str) -> float:
@@ -126,11 +167,13 @@ class _Page:
         return cached
 
     def wrap(self, text: str, max_width: float) -> list[str]:
+        """Lines of ``text`` no wider than ``max_width`` (and select its font)."""
         lines: list[str] = []
+        drawable = self._use(text)
         space = self.width(" ")
         line: list[str] = []
         used = 0.0
-        for word in self.t(text).split():
+        for word in drawable.split():
             w = self.width(word)
             if line and used + space + w > max_width:
                 lines.append(" ".join(line))
@@ -143,7 +186,7 @@ class _Page:
         return lines
 
     def text(self, x: float, y: float, text: str) -> None:
-        self.pdf.text(x, y, self.t(text))
+        self.pdf.text(x, y, self._use(text))
 
     def centered(self, y: float, text: str, max_width: float = PAGE_W - 2 * MARGIN, leading: float = 0) -> float:
         """Draw centered, wrapped lines with their first baseline at ``y``; returns the next baseline."""
@@ -161,11 +204,37 @@ class _Page:
         return y
 
 
+def _png(matrix: Sequence[Sequence[int]], scale: int, border: int) -> bytes:
+    """A 1-bit grayscale PNG of a QR matrix (dark modules black), ``scale`` pixels per module.
+
+    Written here rather than by segno's pure-Python PNG writer, which cost more than the rest of the page.
+    """
+    side = len(matrix) + 2 * border
+    blank = [0] * side
+    rows = [blank] * border + [[0] * border + list(r) + [0] * border for r in matrix] + [blank] * border
+    raw = bytearray()
+    for row in rows:
+        bits = "".join(("0" if dark else "1") * scale for dark in row)
+        bits += "1" * (-len(bits) % 8)
+        line = b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")
+        raw += line * scale
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    size = side * scale
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 6))
+        + chunk(b"IEND", b"")
+    )
+
+
 def qr_png(url: str) -> bytes:
-    """The verification URL as a QR code PNG (error correction M)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m", mask=QR_MASK, micro=False).save(buffer, kind="png", scale=4, border=2)
-    return buffer.getvalue()
+    """The verification URL as a QR code PNG (segno encodes it, error correction M; 4 px per module)."""
+    return _png(segno.make(url, error="m", mask=QR_MASK, micro=False).matrix, scale=4, border=2)
 
 
 def render_pdf(
