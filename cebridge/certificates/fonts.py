@@ -2,7 +2,7 @@
 
 fpdf2 parses and subsets a TrueType font for every document that uses it; for the full DejaVu Sans (about 6,000
 glyphs) that costs over 100 ms per certificate. Names and titles need far fewer scripts, so once per process
-cebridge cuts DejaVu down to Latin (with Vietnamese), Greek, Cyrillic, IPA, combining marks, punctuation and
+cebridge cuts DejaVu down to Latin (with Vietnamese), Greek (with polytonic), Cyrillic, IPA, combining marks, punctuation and
 currency (about 1,100 glyphs) and caches the result in a private temporary directory. Text with a character
 outside that cut uses the full font file, so nothing DejaVu can draw is lost.
 """
@@ -26,7 +26,7 @@ FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 RANGES = (
     (0x20, 0x7E),
     (0xA0, 0x52F),  # Latin-1 .. Latin Extended-B, IPA, modifiers, combining marks, Greek, Cyrillic
-    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese)
+    (0x1E00, 0x1FFF),  # Latin Extended Additional (Vietnamese), Greek Extended
     (0x2000, 0x206F),  # punctuation
     (0x20A0, 0x20CF),  # currency
     (0x2100, 0x214F),  # letterlike symbols
