@@ -135,3 +135,16 @@ def test_boards_list_and_show_include_sources() -> None:
     assert "sources:" in text and "[weak source]" in text
     missing = run("boards", "show", "zz-none")
     assert missing.exit_code == 2
+
+
+def test_every_command_of_every_module_is_reachable() -> None:
+    import importlib
+
+    from cebridge.cli import COMMAND_MODULES, MORE_COMMANDS
+
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"cebridge.cli.{name}")
+        assert module.commands[0].name == name, f"the first command of cebridge.cli.{name} is named {name}"
+        for command in module.commands[1:]:
+            assert MORE_COMMANDS.get(command.name) == name, f"list {command.name!r} in MORE_COMMANDS"
+    assert run("no-such-command").exit_code == 2
