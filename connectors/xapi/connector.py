@@ -99,7 +99,7 @@ class StatementsStream(Stream):
                     problems.append(RecordProblem(where="statement without id", reason="skipped"))
                     continue
                 sid = str(sid)
-                stored = parse_datetime(statement.get("stored")) or pull_max or EPOCH
+                stored = _stored(statement) or pull_max or EPOCH
                 if sid in recent:
                     continue
                 recent[sid] = iso_utc(stored)
@@ -179,10 +179,18 @@ class StatementsStream(Stream):
         return None
 
 
+def _stored(statement: dict[str, Any]) -> datetime | None:
+    """The statement's ``stored`` instant; None when missing or without a time zone (the LRS's fault)."""
+    try:
+        return parse_datetime(statement.get("stored"))
+    except ValueError:
+        return None
+
+
 def _stored_key(statement: Any) -> tuple[str, str]:
     if not isinstance(statement, dict):
         return ("", "")
-    stored = parse_datetime(statement.get("stored"))
+    stored = _stored(statement)
     return (iso_utc(stored) if stored else "", str(statement.get("id") or ""))
 
 
