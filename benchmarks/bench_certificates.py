@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         f"({result['ms_per_certificate']:.2f} ms each, font={args.font}, unicode share {args.unicode_share:g})"
     )
     print(
-        f"floor (RS256 signing alone):            {result['signing_per_s']:8.1f}/s  ({result['ms_signing']:.2f} ms each)"
+        f"floor (RS256 signing alone):            {result['signing_per_s']:8.1f}/s  "
+        f"({result['ms_signing']:.2f} ms each)"
     )
     print(f"ratio full / floor:                     {result['ratio']:8.2f}x")
     target = "meets" if result["certificates_per_s"] >= 100 else "misses"

@@ -2,9 +2,9 @@
 
 fpdf2 parses and subsets a TrueType font for every document that uses it; for the full DejaVu Sans (about 6,000
 glyphs) that costs over 100 ms per certificate. Names and titles need far fewer scripts, so once per process
-cebridge cuts DejaVu down to Latin (with Vietnamese), Greek (with polytonic), Cyrillic, IPA, combining marks, punctuation and
-currency (about 1,100 glyphs) and caches the result in a private temporary directory. Text with a character
-outside that cut uses the full font file, so nothing DejaVu can draw is lost.
+cebridge cuts DejaVu down to Latin (with Vietnamese), Greek (with polytonic), Cyrillic, IPA, combining marks,
+punctuation and currency and caches the result in a private temporary directory. Text with a character outside
+that cut uses the full font file, so nothing DejaVu can draw is lost.
 """
 
 from __future__ import annotations
