@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, redirect, request
+from flask import Flask, redirect
 from flask.testing import FlaskClient
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.tool_config import ToolConfDict
@@ -52,10 +52,19 @@ class Platform:
     def id_token(self, nonce: str, target: str, n: int) -> str:
         now = int(time.time())
         body = {
-            "iss": ISSUER, "aud": CLIENT_ID, "azp": CLIENT_ID, "sub": f"user-{n % 50}", "nonce": nonce,
-            "iat": now, "exp": now + 300, "name": "Jordan Lee", "email": "jordan@example.org",
-            CLAIM + "message_type": "LtiResourceLinkRequest", CLAIM + "version": "1.3.0",
-            CLAIM + "deployment_id": DEPLOYMENT, CLAIM + "target_link_uri": target,
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+            "azp": CLIENT_ID,
+            "sub": f"user-{n % 50}",
+            "nonce": nonce,
+            "iat": now,
+            "exp": now + 300,
+            "name": "Jordan Lee",
+            "email": "jordan@example.org",
+            CLAIM + "message_type": "LtiResourceLinkRequest",
+            CLAIM + "version": "1.3.0",
+            CLAIM + "deployment_id": DEPLOYMENT,
+            CLAIM + "target_link_uri": target,
             CLAIM + "resource_link": {"id": "rl-1", "title": "Ethics"},
             CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
             CLAIM + "context": {"id": "course-1", "title": "CE for clinicians"},
@@ -65,14 +74,25 @@ class Platform:
 
 def floor_app(platform: Platform, tool_key_pem: str) -> Flask:
     """A bare pylti1p3 Flask tool, as its documentation sets one up."""
-    conf = ToolConfDict({ISSUER: [{
-        "default": True, "client_id": CLIENT_ID, "auth_login_url": ISSUER + "/auth",
-        "auth_token_url": ISSUER + "/token", "auth_audience": None, "key_set_url": None,
-        "key_set": platform.jwks, "deployment_ids": [DEPLOYMENT],
-    }]})
+    conf = ToolConfDict(
+        {
+            ISSUER: [
+                {
+                    "default": True,
+                    "client_id": CLIENT_ID,
+                    "auth_login_url": ISSUER + "/auth",
+                    "auth_token_url": ISSUER + "/token",
+                    "auth_audience": None,
+                    "key_set_url": None,
+                    "key_set": platform.jwks,
+                    "deployment_ids": [DEPLOYMENT],
+                }
+            ]
+        }
+    )
     conf.set_private_key(ISSUER, tool_key_pem, client_id=CLIENT_ID)
     app = Flask("floor")
-    app.secret_key = "bench-floor-secret"
+    app.secret_key = "bench-floor-secret"  # noqa: S105 - a throwaway benchmark app
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
@@ -101,22 +121,33 @@ def tool_app(platform: Platform, home: Path) -> Flask:
     app = create_app(Settings(home=home, base_url="http://tool.test"))
     Base.metadata.create_all(engine_of(app))
     runtime(app).registrations.add(
-        issuer=ISSUER, client_id=CLIENT_ID, auth_login_url=ISSUER + "/auth", auth_token_url=ISSUER + "/token",
-        key_set_url=ISSUER + "/jwks", deployment_ids=[DEPLOYMENT],
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        auth_login_url=ISSUER + "/auth",
+        auth_token_url=ISSUER + "/token",
+        key_set_url=ISSUER + "/jwks",
+        deployment_ids=[DEPLOYMENT],
     )
     with transaction(sessions_of(app)) as session:
         session.add(LtiPlatformKeySet(key_set_url=ISSUER + "/jwks", jwks=platform.jwks, fetched_at=int(time.time())))
     return app
 
 
-def run(app: Flask, platform: Platform, login_path: str, launch_path: str, target: str, n: int,
-        check: Callable[[Any], None]) -> float:
+def run(
+    app: Flask, platform: Platform, login_path: str, launch_path: str, target: str, n: int, check: Callable[[Any], None]
+) -> float:
     """Seconds spent inside the tool for ``n`` launches, each from a new browser (a fresh cookie jar)."""
     spent = 0.0
     for i in range(n):
         client: FlaskClient = app.test_client()
-        query = {"iss": ISSUER, "login_hint": f"user-{i % 50}", "target_link_uri": target, "client_id": CLIENT_ID,
-                 "lti_message_hint": f"m{i}", "lti_deployment_id": DEPLOYMENT}
+        query = {
+            "iss": ISSUER,
+            "login_hint": f"user-{i % 50}",
+            "target_link_uri": target,
+            "client_id": CLIENT_ID,
+            "lti_message_hint": f"m{i}",
+            "lti_deployment_id": DEPLOYMENT,
+        }
         t0 = time.perf_counter()
         login = client.get(login_path, query_string=query)
         spent += time.perf_counter() - t0
@@ -135,8 +166,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--warmup", type=int, default=20, help="untimed launches first (default 20)")
     args = parser.parse_args(argv)
     platform = Platform()
-    tool_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    tool_key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
 
     def ok(resp: Any) -> None:
         if resp.status_code != 303:
@@ -145,8 +179,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         tool = tool_app(platform, Path(tmp) / "home")
         floor = floor_app(platform, tool_key)
-        for client, login, launch, target in ((tool, "/lti/login", "/lti/launch", "http://tool.test/lti/home"),
-                                              (floor, "/login", "/launch", "http://floor.test/home")):
+        for client, login, launch, target in (
+            (tool, "/lti/login", "/lti/launch", "http://tool.test/lti/home"),
+            (floor, "/login", "/launch", "http://floor.test/home"),
+        ):
             run(client, platform, login, launch, target, args.warmup, ok)
         # Interleave halves so that machine noise hits both alike.
         half = max(1, args.n // 2)

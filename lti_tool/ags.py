@@ -248,8 +248,6 @@ def _ags_subscriptions(session: Session) -> list[str]:
         return names
     if session.scalar(select(SinkSubscription.id).where(SinkSubscription.name == SINK_NAME)) is not None:
         return []  # the default subscription exists but an operator disabled it
-    session.add(
-        SinkSubscription(name=SINK_NAME, plugin=SINK_NAME, kinds=[SCORE_KIND], config={}, created_at=utcnow())
-    )
+    session.add(SinkSubscription(name=SINK_NAME, plugin=SINK_NAME, kinds=[SCORE_KIND], config={}, created_at=utcnow()))
     session.flush()
     return [SINK_NAME]

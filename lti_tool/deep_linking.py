@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, render_template, request
 from flask.typing import ResponseReturnValue
-from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link import DeepLink, TDeepLinkData
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 from sqlalchemy import select
@@ -136,7 +136,7 @@ def deep_link_response(launch: LaunchContext, offerings: list[OfferingChoice]) -
             .set_custom_params(custom)
             .set_lineitem(line_item)
         )
-    deep_link = DeepLink(to_pylti_registration(record, None), launch.deployment_id, settings)
+    deep_link = DeepLink(to_pylti_registration(record, None), launch.deployment_id, cast("TDeepLinkData", settings))
     message: dict[str, Any] = deep_link.get_message_jwt(resources)
     if message.get("https://purl.imsglobal.org/spec/lti-dl/claim/data") is None:
         message.pop("https://purl.imsglobal.org/spec/lti-dl/claim/data", None)

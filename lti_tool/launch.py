@@ -20,11 +20,13 @@ import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, Response, make_response, redirect, render_template, request, url_for
+import jwt
+from flask import Blueprint, Flask, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from cebridge.store.lti_tables import LtiLaunch, LtiLoginState, LtiNonce
 from lti_tool.db import connection, unit_of_work
@@ -75,7 +77,7 @@ def _secure_context() -> bool:
         return False
 
 
-def _set_state_cookie(resp: Response, state: str, binding: str, max_age: int = STATE_TTL_SECONDS) -> None:
+def _set_state_cookie(resp: BaseResponse, state: str, binding: str, max_age: int = STATE_TTL_SECONDS) -> None:
     """Set (or with ``max_age=0`` clear) the state cookie; attributes must match for a browser to clear it."""
     secure = _secure_context()
     resp.set_cookie(
@@ -148,7 +150,7 @@ def login() -> ResponseReturnValue:
     sep = "&" if "?" in platform.auth_login_url else "?"
     auth_url = platform.auth_login_url + sep + urlencode(auth)
     if storage_target:
-        resp = make_response(
+        resp: BaseResponse = make_response(
             render_template(
                 "lti/login_storage.html",
                 auth_url=auth_url,
@@ -198,9 +200,9 @@ def _binding_ok(presented: str | None, login: LoginState) -> bool:
 def launch() -> ResponseReturnValue:
     """The platform's form POST of the id_token: validate, store the launch, go to the destination.
 
-    The state is read, the message validated (which may fetch the platform's keys), then one write
-    transaction claims the state (delete, or mark pending, only if still unclaimed), consumes the nonce and
-    stores the launch, so two POSTs of the same id_token cannot both succeed.
+    One write transaction reads and claims the state (delete, or mark pending, only if still unclaimed),
+    consumes the nonce and stores the launch, so two POSTs of the same id_token cannot both succeed. The
+    platform's key is looked up (and fetched if need be) before it, so no other write happens inside it.
     """
     rt = runtime()
     form = request.form.to_dict()
@@ -208,17 +210,17 @@ def launch() -> ResponseReturnValue:
         raise LaunchRejected("missing_state", "the launch has no state: start it again from the course")
     if not form.get("id_token"):
         raise LaunchRejected("missing_id_token", "the launch has no id_token")
-    with connection(write=False) as conn:
-        login = _load_state(conn, form["state"])
-    cookie = request.cookies.get(_cookie_name(login.state))
-    if cookie is not None and not _binding_ok(cookie, login):
-        raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
-    if cookie is None and not login.storage_target:
-        return _cookies_blocked(login)
-    message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
-    bound = cookie is not None
+    _prefetch_platform_key(rt, form["id_token"])
     try:
         with connection() as conn:
+            login = _load_state(conn, form["state"])
+            cookie = request.cookies.get(_cookie_name(login.state))
+            if cookie is not None and not _binding_ok(cookie, login):
+                raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
+            if cookie is None and not login.storage_target:
+                return _cookies_blocked(login)
+            message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
+            bound = cookie is not None
             launch_id = _save_launch(conn, login, message, verified=bound)
     except IntegrityError:
         raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
@@ -235,6 +237,20 @@ def launch() -> ResponseReturnValue:
     resp = redirect(_destination(message.body, issue_token(launch_id), rt.base_url), 303)
     _set_state_cookie(resp, login.state, "", max_age=0)
     return resp
+
+
+def _prefetch_platform_key(rt: LtiRuntime, id_token: str) -> None:
+    """Warm the platform key cache for the token's (unverified) issuer, client and kid; errors are left to
+    the validation that follows, which reports them in order."""
+    try:
+        header = jwt.get_unverified_header(id_token)
+        body = jwt.decode(id_token, options={"verify_signature": False})
+        aud = body.get("aud")
+        client_id = aud[0] if isinstance(aud, list) and aud else aud
+        platform = rt.registrations.find(str(body.get("iss") or ""), str(client_id) if client_id else None)
+        rt.keys.key_for(platform.key_set_url, str(header.get("kid") or ""))
+    except Exception:  # noqa: S110 - any problem is reported by the validation proper
+        pass
 
 
 def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:

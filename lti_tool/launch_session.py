@@ -32,7 +32,7 @@ from lti_tool.errors import LaunchRejected
 #: Seconds a launch token is accepted; the launch record itself lives ``LAUNCH_RECORD_TTL``.
 LAUNCH_TOKEN_MAX_AGE = 2 * 3600
 LAUNCH_RECORD_TTL = 12 * 3600
-TOKEN_PARAM = "lt"
+TOKEN_PARAM = "lt"  # noqa: S105 - the query parameter name, not a secret
 _SALT = "cebridge.lti.launch"
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -244,7 +244,8 @@ def instructor_required(view: Callable[P, R]) -> Callable[P, R]:
 
 def launch_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, ...)`` with this request's launch token added."""
-    return url_for(endpoint, **values, **{TOKEN_PARAM: current_token()})
+    params: dict[str, Any] = {**values, TOKEN_PARAM: current_token()}
+    return url_for(endpoint, **params)
 
 
 def with_token(url: str, token: str) -> str:

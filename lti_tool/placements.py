@@ -63,7 +63,8 @@ def record_placement(
     link_id = link.get("id") if isinstance(link, dict) else None
     if not offering or not link_id:
         return None
-    ags = body.get(AGS_CLAIM) if isinstance(body.get(AGS_CLAIM), dict) else {}
+    ags_claim = body.get(AGS_CLAIM)
+    ags: dict[str, Any] = ags_claim if isinstance(ags_claim, dict) else {}
     context = body.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
     row = session.scalars(
         select(LtiLineItem).where(

@@ -47,7 +47,7 @@ def parse_jwks(jwks: Any) -> dict[str, tuple[str, RSAPublicKey]]:
             continue
         try:
             key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-        except Exception:  # a damaged key is skipped, not fatal: the others may still verify
+        except Exception:  # noqa: S112 - a damaged key is skipped, not fatal: the others may still verify
             continue
         if isinstance(key, RSAPublicKey):
             parsed[str(jwk["kid"])] = (str(jwk.get("alg", "RS256")), key)
@@ -79,7 +79,11 @@ class PlatformKeys:
         cached = self._sets.get(key_set_url) or self._load_stored(key_set_url)
         if cached is not None and now - cached.fetched_at < self._max_age and kid in cached.keys:
             return cached.keys[kid]
-        if cached is None or now - cached.checked_at >= self._refetch_interval or now - cached.fetched_at >= self._max_age:
+        if (
+            cached is None
+            or now - cached.checked_at >= self._refetch_interval
+            or now - cached.fetched_at >= self._max_age
+        ):
             cached = self._fetch(key_set_url)
         if kid not in cached.keys:
             raise LaunchRejected(

@@ -157,17 +157,24 @@ def _fetch_config(url: str, token: str | None) -> dict[str, Any]:
             "platform_unreachable", f"the platform's configuration could not be read ({type(exc).__name__})", status=502
         ) from None
     if resp.status_code != 200:
-        raise LaunchRejected("platform_refused", f"the platform's configuration answered HTTP {resp.status_code}", status=502)
+        raise LaunchRejected(
+            "platform_refused", f"the platform's configuration answered HTTP {resp.status_code}", status=502
+        )
     try:
         config = resp.json()
     except ValueError:
         raise LaunchRejected("bad_platform_config", "the platform's configuration is not JSON", status=502) from None
     if not isinstance(config, dict):
         raise LaunchRejected("bad_platform_config", "the platform's configuration is not a JSON object", status=502)
-    missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-               if not config.get(k)]
+    missing = [
+        k
+        for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+        if not config.get(k)
+    ]
     if missing:
-        raise LaunchRejected("bad_platform_config", f"the platform's configuration lacks {', '.join(missing)}", status=502)
+        raise LaunchRejected(
+            "bad_platform_config", f"the platform's configuration lacks {', '.join(missing)}", status=502
+        )
     if not url.startswith(str(config["issuer"]).rstrip("/")):
         raise LaunchRejected("issuer_mismatch", "the configuration URL is not under the platform's issuer")
     return config
@@ -189,11 +196,13 @@ def register() -> ResponseReturnValue:
     try:
         resp = rt.http.post(str(config["registration_endpoint"]), json=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
-        raise LaunchRejected("platform_unreachable", f"the registration could not be sent ({type(exc).__name__})",
-                             status=502) from None
+        raise LaunchRejected(
+            "platform_unreachable", f"the registration could not be sent ({type(exc).__name__})", status=502
+        ) from None
     if resp.status_code not in (200, 201):
-        raise LaunchRejected("registration_refused", f"the platform refused the registration (HTTP {resp.status_code})",
-                             status=502)
+        raise LaunchRejected(
+            "registration_refused", f"the platform refused the registration (HTTP {resp.status_code})", status=502
+        )
     try:
         answer = resp.json()
         client_id = str(answer["client_id"])
@@ -205,8 +214,9 @@ def register() -> ResponseReturnValue:
     try:
         record = _store(rt, config, client_id, deployment, platform_name)
     except InputError as exc:
-        raise LaunchRejected("bad_platform_config", f"the platform's configuration is not usable: {exc}",
-                             status=502) from None
+        raise LaunchRejected(
+            "bad_platform_config", f"the platform's configuration is not usable: {exc}", status=502
+        ) from None
     return render_template("lti/registered.html", record=record)
 
 

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
-from pylti1p3.tool_config import ToolConfAbstract
+from pylti1p3.request import Request
+from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -154,9 +155,7 @@ class Registrations:
                     row.name = name.strip()
                 if audience:
                     row.auth_audience = audience
-            known = set(
-                session.scalars(select(LtiDeployment.deployment_id).where(LtiDeployment.platform_id == row.id))
-            )
+            known = set(session.scalars(select(LtiDeployment.deployment_id).where(LtiDeployment.platform_id == row.id)))
             for dep in deployments:
                 if dep not in known:
                     session.add(LtiDeployment(platform_id=row.id, deployment_id=dep))
@@ -276,7 +275,7 @@ def to_pylti_registration(record: PlatformRecord, key: SigningKey | None) -> Reg
     return reg
 
 
-class StoreToolConf(ToolConfAbstract):  # type: ignore[misc]
+class StoreToolConf(ToolConfAbstract[Request]):
     """pylti1p3's tool configuration, read from the registration tables.
 
     Every issuer is treated as "many client ids" (pylti1p3's own recommendation for new configurations):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from pylti1p3.service_connector import ServiceConnector
+from pylti1p3.service_connector import ServiceConnector, TServiceConnectorResponse
 
 from cebridge.errors import LtiError
 from cebridge.keys import SigningKey
@@ -106,7 +106,7 @@ class ServiceResponse:
     next_url: str | None
 
 
-class ServiceClient(ServiceConnector):  # type: ignore[misc]
+class ServiceClient(ServiceConnector):
     """Service calls for one platform registration, signed with the tool's key."""
 
     def __init__(
@@ -196,12 +196,14 @@ class ServiceClient(ServiceConnector):  # type: ignore[misc]
         content_type: str = "application/json",
         accept: str = "application/json",
         case_insensitive_headers: bool = False,
-    ) -> dict[str, Any]:
+    ) -> TServiceConnectorResponse:
         """pylti1p3's entry point (used by its NRPS/AGS helpers), with the fixed paging and token cache."""
         import json
 
         body = json.loads(data) if (is_post and data) else None
-        resp = self.call("POST" if is_post else "GET", url, scopes, json_body=body, content_type=content_type, accept=accept)
+        resp = self.call(
+            "POST" if is_post else "GET", url, scopes, json_body=body, content_type=content_type, accept=accept
+        )
         return {"headers": resp.headers, "body": resp.body, "next_page_url": resp.next_url}
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:

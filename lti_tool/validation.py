@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jwt
 import requests
-from pylti1p3.contrib.flask import FlaskRequest
+from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.cookie import CookieService
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
@@ -54,7 +54,7 @@ class LoginState:
     expires_at: int
 
 
-class _NoCookies(CookieService):  # type: ignore[misc]
+class _NoCookies(CookieService):
     """pylti1p3 insists on a cookie service; state binding is checked by the view, not here."""
 
     def get_cookie(self, name: str) -> str | None:
@@ -70,7 +70,7 @@ def same_origin(url: str, base_url: str) -> bool:
     return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
-class CebridgeMessageLaunch(MessageLaunch):  # type: ignore[misc]
+class CebridgeMessageLaunch(MessageLaunch[Any, Any, Any, Any]):
     """One launch POST checked against its server-side login state."""
 
     def __init__(
@@ -82,7 +82,9 @@ class CebridgeMessageLaunch(MessageLaunch):  # type: ignore[misc]
         http: requests.Session,
         base_url: str,
     ) -> None:
-        req = FlaskRequest(cookies={}, session={}, request_data=form or {"_": ""}, request_is_secure=True)
+        req = FlaskRequest(  # type: ignore[no-untyped-call]
+            cookies={}, session={}, request_data=form or {"_": ""}, request_is_secure=True
+        )
         super().__init__(req, None, SessionService(req), _NoCookies(), requests_session=http)
         self._login = login
         self._registrations = registrations
@@ -217,5 +219,4 @@ class CebridgeMessageLaunch(MessageLaunch):  # type: ignore[misc]
     @property
     def body(self) -> dict[str, Any]:
         """The validated id_token payload."""
-        value: dict[str, Any] = self._jwt["body"]
-        return value
+        return cast(dict[str, Any], self._jwt["body"])

@@ -14,7 +14,11 @@ def platforms() -> None:
 
 
 @platforms.command("add")
-@click.option("--issuer", required=True, help="the platform's issuer (Moodle: its wwwroot; Canvas: https://canvas.instructure.com)")
+@click.option(
+    "--issuer",
+    required=True,
+    help="the platform's issuer (Moodle: its wwwroot; Canvas: https://canvas.instructure.com)",
+)
 @click.option("--client-id", required=True, help="the client id the platform gave the tool")
 @click.option("--deployment-id", "deployment_ids", multiple=True, help="a deployment id (repeatable)")
 @click.option("--auth-url", required=True, help="the platform's OIDC authentication request URL")

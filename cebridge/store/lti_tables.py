@@ -74,9 +74,7 @@ class LtiNonce(Base):
 
     __tablename__ = "lti_nonce"
 
-    platform_id: Mapped[int] = mapped_column(
-        ForeignKey("lti_platform.id", ondelete="CASCADE"), primary_key=True
-    )
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
 

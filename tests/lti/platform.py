@@ -49,9 +49,11 @@ def rsa_pem(label: str) -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -111,9 +113,19 @@ class _Ags(AssignmentsGradesService):  # type: ignore[misc]
         self.p = platform
 
     def find_lineitems(self, page: int = 1, limit: int | None = None, **filters: t.Any) -> t.Any:
-        items = [i for i in self.p.line_items.values() if all(i.get(k) == v for k, v in {
-            "resourceLinkId": filters.get("resource_link_id"), "resourceId": filters.get("resource_id"),
-            "tag": filters.get("tag")}.items() if v)]
+        items = [
+            i
+            for i in self.p.line_items.values()
+            if all(
+                i.get(k) == v
+                for k, v in {
+                    "resourceLinkId": filters.get("resource_link_id"),
+                    "resourceId": filters.get("resource_id"),
+                    "tag": filters.get("tag"),
+                }.items()
+                if v
+            )
+        ]
         return {"content": items, "has_next": False, "next": None}
 
     def find_lineitem(self, line_item_id: str) -> t.Any:
@@ -269,8 +281,12 @@ class TestPlatform:
         """The third-party login URL a platform sends the browser to, for a pending launch."""
         hint = f"msg-{next(self._ids)}"
         self.pending[hint] = {
-            "kind": kind, "resource_link_id": resource_link_id, "custom": custom or {},
-            "context": context, "ags": ags, "nrps": nrps,
+            "kind": kind,
+            "resource_link_id": resource_link_id,
+            "custom": custom or {},
+            "context": context,
+            "ags": ags,
+            "nrps": nrps,
         }
         login = _Login(None, self.conf)
         login.set_lti_message_hint(hint=hint)
@@ -295,8 +311,13 @@ class TestPlatform:
     def _auth(self) -> Response:
         q = request.args
         problems = []
-        expected = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-                    "client_id": self.client_id}
+        expected = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": self.client_id,
+        }
         problems += [f"{k} must be {v!r}" for k, v in expected.items() if q.get(k) != v]
         if q.get("redirect_uri") not in self.redirect_uris:
             problems.append("redirect_uri is not registered")
@@ -322,15 +343,20 @@ class TestPlatform:
         if pending["custom"]:
             launch.set_custom_parameters_claim(pending["custom"])
         if pending["ags"] and pending["kind"] == "resource":
-            item = next((i for i in self.line_items.values()
-                         if i.get("resourceLinkId") == pending["resource_link_id"]), None)
+            item = next(
+                (i for i in self.line_items.values() if i.get("resourceLinkId") == pending["resource_link_id"]), None
+            )
             launch.set_ags(self.url + "/lineitems", item["id"] if item else None)
         if pending["nrps"]:
             launch.set_nrps(self.url + "/memberships")
         if pending["kind"] == "deep":
             launch.set_launch_url(self.target_link_uri)
-            launch.set_dl(self.url + "/deep_link_return", title="Pick a course",
-                          accept_types={"ltiResourceLink"}, extra_data={"opaque": "dl-data-1"})
+            launch.set_dl(
+                self.url + "/deep_link_return",
+                title="Pick a course",
+                accept_types={"ltiResourceLink"},
+                extra_data={"opaque": "dl-data-1"},
+            )
         message, state = launch.get_launch_data()
         if pending["kind"] == "deep":
             message["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiDeepLinkingRequest"
@@ -422,10 +448,13 @@ class TestPlatform:
             items = p.conf.validate_deeplinking_resp(dict(request.form))
             claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
             checks = {
-                "aud is the platform": p.issuer in (claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]),
+                "aud is the platform": p.issuer
+                in (claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]),
                 "iss is the client id": claims.get("iss") == p.client_id,
-                "deployment echoed": claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id") == p.deployment_id,
-                "data echoed": claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data") == {"opaque": "dl-data-1"},
+                "deployment echoed": claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id")
+                == p.deployment_id,
+                "data echoed": claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+                == {"opaque": "dl-data-1"},
             }
             failed = [k for k, ok in checks.items() if not ok]
             if failed:
@@ -446,8 +475,9 @@ window.platformStore = {};
 window.addEventListener("message", function (event) {
   var d = event.data || {};
   var reply = {subject: d.subject + ".response", message_id: d.message_id, key: d.key};
-  if (d.subject === "lti.put_data") { window.platformStore[event.origin + "|" + d.key] = d.value; reply.value = d.value; }
-  else if (d.subject === "lti.get_data") { reply.value = window.platformStore[event.origin + "|" + d.key]; }
+  var key = event.origin + "|" + d.key;
+  if (d.subject === "lti.put_data") { window.platformStore[key] = d.value; reply.value = d.value; }
+  else if (d.subject === "lti.get_data") { reply.value = window.platformStore[key]; }
   else { return; }
   event.source.postMessage(reply, event.origin);
 });

@@ -26,12 +26,28 @@ from tests.lti.conftest import Tool, auto_form, launch, local
 from tests.lti.platform import LEARNER, TestPlatform
 
 CATALOG = [
-    {"id": "eth-3", "title": "Ethics for Texas Counselors", "provider": "Lone Star CE", "approvals": ["NBCC"],
-     "format": "self_study", "activity": "course", "credits": {"amount": 3, "unit": "hours"},
-     "categories": ["ethics"], "price": {"amount": "49.00", "currency": "USD"}},
-    {"id": "sp-2", "title": "Suicide Prevention", "provider": "Lone Star CE", "approvals": ["NBCC"],
-     "format": "self_study", "activity": "course", "credits": {"amount": 2, "unit": "hours"},
-     "categories": ["suicide_prevention"], "price": {"amount": "29.00", "currency": "USD"}},
+    {
+        "id": "eth-3",
+        "title": "Ethics for Texas Counselors",
+        "provider": "Lone Star CE",
+        "approvals": ["NBCC"],
+        "format": "self_study",
+        "activity": "course",
+        "credits": {"amount": 3, "unit": "hours"},
+        "categories": ["ethics"],
+        "price": {"amount": "49.00", "currency": "USD"},
+    },
+    {
+        "id": "sp-2",
+        "title": "Suicide Prevention",
+        "provider": "Lone Star CE",
+        "approvals": ["NBCC"],
+        "format": "self_study",
+        "activity": "course",
+        "credits": {"amount": 2, "unit": "hours"},
+        "categories": ["suicide_prevention"],
+        "price": {"amount": "29.00", "currency": "USD"},
+    },
 ]
 
 
@@ -74,14 +90,19 @@ def placed(tool: Tool, platform: TestPlatform) -> Iterator[tuple[dict[str, str],
     yield ids, item
 
 
-def test_deep_linking_places_a_resource_link_with_line_item(tool: Tool, platform: TestPlatform,
-                                                            placed: tuple[dict[str, str], dict[str, Any]]) -> None:
+def test_deep_linking_places_a_resource_link_with_line_item(
+    tool: Tool, platform: TestPlatform, placed: tuple[dict[str, str], dict[str, Any]]
+) -> None:
     ids, item = placed
     assert item["type"] == "ltiResourceLink"
     assert item["url"] == tool.url + "/lti/home"
     assert item["custom"] == {"cebridge_offering": ids["eth-3"]}
-    assert item["lineItem"] == {"scoreMaximum": 1, "label": "Ethics for Texas Counselors",
-                                "resourceId": ids["eth-3"], "tag": "cebridge-ce-credit"}
+    assert item["lineItem"] == {
+        "scoreMaximum": 1,
+        "label": "Ethics for Texas Counselors",
+        "resourceId": ids["eth-3"],
+        "tag": "cebridge-ce-credit",
+    }
     with sessions_of(tool.app)() as session:
         row = session.scalars(select(LtiLineItem)).one()
         assert row.offering_id == ids["eth-3"]
@@ -103,8 +124,11 @@ def _sink(tool: Tool) -> AgsSink:
 def _enqueue(tool: Tool, platform: TestPlatform, offering_row: str, completion_id: str) -> list[OutboxItem]:
     with transaction(sessions_of(tool.app)) as session:
         keys = enqueue_completion_scores(
-            session, offering_id=offering_row, user_ids={platform.issuer: "learner-1"},
-            completion_id=completion_id, credit={"amount": "3", "unit": "hours", "categories": ["ethics"]},
+            session,
+            offering_id=offering_row,
+            user_ids={platform.issuer: "learner-1"},
+            completion_id=completion_id,
+            credit={"amount": "3", "unit": "hours", "categories": ["ethics"]},
             title="Ethics for Texas Counselors",
         )
     with sessions_of(tool.app)() as session:
@@ -156,7 +180,7 @@ def test_sink_failures_are_retried_or_dead_lettered(
     with sessions_of(tool.app)() as session:
         post = session.scalars(select(LtiScorePost)).one()
         assert post.last_status == 200
-    with pytest.raises(SinkRejected, match="not 'other.kind'"):
+    with pytest.raises(SinkRejected, match=r"not 'other\.kind'"):
         sink.deliver("other.kind", item.payload, item.idempotency_key)
     with pytest.raises(SinkRejected, match="user_id"):
         sink.deliver(item.kind, {**item.payload, "user_id": ""}, "k2")
@@ -176,9 +200,18 @@ def test_sink_builds_from_config_and_entry_point(tool: Tool, tmp_path: Any) -> N
     home = tool.app.extensions["cebridge"]["settings"].home
     sink = factory({"home": str(home), "database_url": str(sessions_of(tool.app).kw["bind"].url)})
     with pytest.raises(SinkRejected, match="not registered"):
-        sink.deliver("lti.score", {"issuer": "https://x.example", "client_id": "c", "deployment_id": "1",
-                                   "resource_link_id": "r", "user_id": "u",
-                                   "credit": {"amount": "1", "unit": "hours"}}, "k")
+        sink.deliver(
+            "lti.score",
+            {
+                "issuer": "https://x.example",
+                "client_id": "c",
+                "deployment_id": "1",
+                "resource_link_id": "r",
+                "user_id": "u",
+                "credit": {"amount": "1", "unit": "hours"},
+            },
+            "k",
+        )
 
 
 @pytest.mark.parametrize("style", ["unquoted", "quoted", "upper", "multi"])
@@ -186,12 +219,16 @@ def test_nrps_roster_reads_every_page(tool: Tool, platform: TestPlatform, style:
     for n in range(2, 7):
         platform.add_user(f"learner-{n}", roles=[LEARNER], name=f"Learner {n}")
     platform.link_style = style
-    client = ServiceClient(tool.registrations.find(platform.issuer, platform.client_id),
-                           keystore_of(tool.app).active(), __import__("requests").Session())
+    client = ServiceClient(
+        tool.registrations.find(platform.issuer, platform.client_id),
+        keystore_of(tool.app).active(),
+        __import__("requests").Session(),
+    )
     context, members = roster(client, platform.url + "/memberships", limit=2)
     assert context["id"] == "course-1"
     assert sorted(m["user_id"] for m in members) == sorted(
-        ["learner-1", "teacher-1", "learner-2", "learner-3", "learner-4", "learner-5", "learner-6"])
+        ["learner-1", "teacher-1", "learner-2", "learner-3", "learner-4", "learner-5", "learner-6"]
+    )
 
 
 def test_roster_view_shows_who_is_short(tool: Tool, platform: TestPlatform) -> None:
@@ -203,17 +240,36 @@ def test_roster_view_shows_who_is_short(tool: Tool, platform: TestPlatform) -> N
         clinician = Clinician(organization_id=org.id, name="Jordan Lee", email="jordan@example.org")
         session.add(clinician)
         session.flush()
-        session.add(Identity(organization_id=org.id, clinician_id=clinician.id, kind="platform_user",
-                             source=platform.issuer, value="learner-1"))
+        session.add(
+            Identity(
+                organization_id=org.id,
+                clinician_id=clinician.id,
+                kind="platform_user",
+                source=platform.issuer,
+                value="learner-1",
+            )
+        )
         lic = LicenseRow(clinician_id=clinician.id, board="tx-lpc", license_number="LPC 70000", data={})
         session.add(lic)
         session.flush()
-        report = {"cycle": {"start": "2023-06-01", "end": "2025-05-31"}, "total": {"short": 2},
-                  "requirements": [{"id": "ethics", "category": "ethics", "required": 6, "counted": 4,
-                                    "short": 2, "satisfied": False},
-                                   {"id": "total", "category": "general", "short": 0, "satisfied": True}]}
-        session.add(ComplianceSnapshot(license_id=lic.id, as_of=date(2025, 1, 1), rule_version="v1",
-                                       compliant=False, report=report, report_hash="h"))
+        report = {
+            "cycle": {"start": "2023-06-01", "end": "2025-05-31"},
+            "total": {"short": 2},
+            "requirements": [
+                {"id": "ethics", "category": "ethics", "required": 6, "counted": 4, "short": 2, "satisfied": False},
+                {"id": "total", "category": "general", "short": 0, "satisfied": True},
+            ],
+        }
+        session.add(
+            ComplianceSnapshot(
+                license_id=lic.id,
+                as_of=date(2025, 1, 1),
+                rule_version="v1",
+                compliant=False,
+                report=report,
+                report_hash="h",
+            )
+        )
     teacher = launch(tool, platform, user="teacher-1")
     token = local(teacher.response.headers["Location"]).split("lt=")[1]
     view = tool.client.get("/lti/roster.json", query_string={"lt": token})

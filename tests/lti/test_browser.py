@@ -28,11 +28,19 @@ from tests.lti.platform import TestPlatform
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--test-third-party-cookie-phaseout",
-        # Responses the test fulfils itself have no address, so Chromium would treat them as public pages
-        # and block their navigation back to the loopback platform.
-        "--disable-features=LocalNetworkAccessChecks"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--test-third-party-cookie-phaseout",
+    # Responses the test fulfils itself have no address, so Chromium would treat them as public pages
+    # and block their navigation back to the loopback platform.
+    "--disable-features=LocalNetworkAccessChecks",
+]
 
 
 @pytest.fixture
@@ -68,10 +76,14 @@ def _drop_cookies_in_frames(route: Any, request: Any) -> None:
         route.continue_()
         return
     headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
-    answer = requests.request(request.method, request.url, data=request.post_data_buffer, headers=headers,
-                              allow_redirects=False, timeout=30)
-    keep = {k: v for k, v in answer.headers.items()
-            if k.lower() not in ("set-cookie", "content-length", "transfer-encoding", "connection", "content-encoding")}
+    answer = requests.request(
+        request.method, request.url, data=request.post_data_buffer, headers=headers, allow_redirects=False, timeout=30
+    )
+    keep = {
+        k: v
+        for k, v in answer.headers.items()
+        if k.lower() not in ("set-cookie", "content-length", "transfer-encoding", "connection", "content-encoding")
+    }
     route.fulfill(status=answer.status_code, headers=keep, body=answer.content)
 
 

@@ -140,9 +140,13 @@ def test_14_signature_by_another_key_is_refused(tool: Tool, platform: TestPlatfo
 def test_15_alg_none_is_refused(tool: Tool, platform: TestPlatform) -> None:
     id_token, state = begin(tool, platform)
     header, payload, _ = id_token.split(".")
-    none_header = base64.urlsafe_b64encode(
-        json.dumps({"alg": "none", "kid": json.loads(base64.urlsafe_b64decode(header + "=="))["kid"]}).encode()
-    ).rstrip(b"=").decode()
+    none_header = (
+        base64.urlsafe_b64encode(
+            json.dumps({"alg": "none", "kid": json.loads(base64.urlsafe_b64decode(header + "=="))["kid"]}).encode()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
     resp = tool.client.post(tool.url + "/lti/launch", data={"id_token": f"{none_header}.{payload}.", "state": state})
     out = assert_refused(tool, resp, 0)
     assert "bad_algorithm" in out["text"]
@@ -185,19 +189,24 @@ def test_unknown_state_missing_fields_and_unknown_platform_are_4xx(tool: Tool, p
         assert 400 <= resp.status_code < 500
         assert resp.get_json()["error"] in {"missing_state", "missing_id_token", "unknown_state"}
     resp = tool.client.get(
-        "/lti/login", query_string={"iss": "https://unknown.example", "login_hint": "u",
-                                    "target_link_uri": tool.url + "/lti/home"},
+        "/lti/login",
+        query_string={"iss": "https://unknown.example", "login_hint": "u", "target_link_uri": tool.url + "/lti/home"},
         headers={"Accept": "application/json"},
     )
     assert resp.status_code == 400 and resp.get_json()["error"] == "unknown_issuer"
     resp = tool.client.get(
-        "/lti/login", query_string={"iss": platform.issuer, "client_id": "nobody", "login_hint": "u",
-                                    "target_link_uri": tool.url + "/lti/home"},
+        "/lti/login",
+        query_string={
+            "iss": platform.issuer,
+            "client_id": "nobody",
+            "login_hint": "u",
+            "target_link_uri": tool.url + "/lti/home",
+        },
     )
     assert resp.status_code == 400 and "nobody" in resp.get_data(as_text=True)
     resp = tool.client.get(
-        "/lti/login", query_string={"iss": platform.issuer, "login_hint": "u",
-                                    "target_link_uri": "https://elsewhere.example/x"},
+        "/lti/login",
+        query_string={"iss": platform.issuer, "login_hint": "u", "target_link_uri": "https://elsewhere.example/x"},
     )
     assert resp.status_code == 400 and "foreign_target" in resp.get_data(as_text=True)
     resp = tool.client.post("/lti/login", data={"iss": platform.issuer})
@@ -247,7 +256,9 @@ def test_launch_tokens_are_signed_and_expire(tool: Tool, platform: TestPlatform)
     from unittest import mock
 
     with mock.patch("itsdangerous.timed.time.time", return_value=_time.time() + LAUNCH_TOKEN_MAX_AGE + 5):
-        expired = tool.client.get("/lti/launch.json", query_string={"lt": token}, headers={"Accept": "application/json"})
+        expired = tool.client.get(
+            "/lti/launch.json", query_string={"lt": token}, headers={"Accept": "application/json"}
+        )
     assert expired.status_code == 401 and expired.get_json()["error"] == "launch_expired"
 
 

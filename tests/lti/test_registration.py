@@ -25,8 +25,10 @@ def test_canvas_developer_key_json(tool: Tool) -> None:
     assert ("course_navigation", "LtiResourceLinkRequest") in kinds
     assert ("assignment_selection", "LtiDeepLinkingRequest") in kinds
     assert config["custom_fields"]["canvas_user_id"] == "$Canvas.user.id"
-    assert tool.client.get("/lti/config/canvas.json?privacy_level=email_only").get_json()[
-        "extensions"][0]["privacy_level"] == "email_only"
+    assert (
+        tool.client.get("/lti/config/canvas.json?privacy_level=email_only").get_json()["extensions"][0]["privacy_level"]
+        == "email_only"
+    )
     bad = tool.client.get("/lti/config/canvas.json?privacy_level=everything")
     assert bad.status_code == 400
 
@@ -48,15 +50,22 @@ def _openid(issuer: str, product: str) -> dict[str, Any]:
         "token_endpoint": issuer + "/mod/lti/token.php",
         "jwks_uri": issuer + "/mod/lti/certs.php",
         "registration_endpoint": issuer + "/mod/lti/openid-registration.php",
-        "scopes_supported": ["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-                             "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"],
+        "scopes_supported": [
+            "openid",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+        ],
         "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": product},
     }
 
 
-@pytest.mark.parametrize(("issuer", "product", "deployment_field"), [
-    (MOODLE, "moodle", "tool_config"), (CANVAS, "canvas", "top"),
-])
+@pytest.mark.parametrize(
+    ("issuer", "product", "deployment_field"),
+    [
+        (MOODLE, "moodle", "tool_config"),
+        (CANVAS, "canvas", "top"),
+    ],
+)
 def test_dynamic_registration(tool: Tool, issuer: str, product: str, deployment_field: str) -> None:
     config_url = issuer + "/mod/lti/openid-configuration.php"
     answer: dict[str, Any] = {"client_id": "dyn-client-1"}
@@ -65,12 +74,19 @@ def test_dynamic_registration(tool: Tool, issuer: str, product: str, deployment_
     else:
         answer["deployment_id"] = "7"
     with responses.RequestsMock() as mock:
-        mock.get(config_url, json=_openid(issuer, product),
-                 match=[responses.matchers.header_matcher({"Authorization": "Bearer reg-token-1"})])
-        post = mock.post(issuer + "/mod/lti/openid-registration.php", json=answer,
-                         match=[responses.matchers.header_matcher({"Authorization": "Bearer reg-token-1"})])
-        page = tool.client.get("/lti/register", query_string={"openid_configuration": config_url,
-                                                              "registration_token": "reg-token-1"})
+        mock.get(
+            config_url,
+            json=_openid(issuer, product),
+            match=[responses.matchers.header_matcher({"Authorization": "Bearer reg-token-1"})],
+        )
+        post = mock.post(
+            issuer + "/mod/lti/openid-registration.php",
+            json=answer,
+            match=[responses.matchers.header_matcher({"Authorization": "Bearer reg-token-1"})],
+        )
+        page = tool.client.get(
+            "/lti/register", query_string={"openid_configuration": config_url, "registration_token": "reg-token-1"}
+        )
         assert page.status_code == 200, page.get_data(as_text=True)
         sent = json.loads(post.calls[0].request.body)
     html = page.get_data(as_text=True)
@@ -108,7 +124,8 @@ def test_dynamic_registration_failures_are_clear(tool: Tool) -> None:
     with responses.RequestsMock() as mock:
         mock.get(url, json=_openid(MOODLE, "moodle"))
         mock.post(MOODLE + "/mod/lti/openid-registration.php", status=401, json={"error": "token used"})
-        resp = tool.client.get("/lti/register", query_string={"openid_configuration": url,
-                                                              "registration_token": "used"})
+        resp = tool.client.get(
+            "/lti/register", query_string={"openid_configuration": url, "registration_token": "used"}
+        )
         assert resp.status_code == 502 and "registration_refused" in resp.get_data(as_text=True)
     assert tool.registrations.all() == []

@@ -46,33 +46,51 @@ def test_tool_conf_implements_every_abstract_method(tool: Tool, platform: TestPl
     assert "x" not in StoreToolConf(tool.registrations, key).issuers_relation_types
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ('<https://p.example/m?page=bookmark:WzEwXQ>; rel="next"', "https://p.example/m?page=bookmark:WzEwXQ"),
-    ("<https://p.example/m?page=2>; rel=next", "https://p.example/m?page=2"),
-    ('<https://p.example/m?p=2>; REL="NEXT"', "https://p.example/m?p=2"),
-    ('<https://p.example/first>; rel="first", <https://p.example/Next?X=1>; rel="next"', "https://p.example/Next?X=1"),
-    ('<https://p.example/a>; rel="prev next"', "https://p.example/a"),
-    ('<https://p.example/last>; rel="last"', None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('<https://p.example/m?page=bookmark:WzEwXQ>; rel="next"', "https://p.example/m?page=bookmark:WzEwXQ"),
+        ("<https://p.example/m?page=2>; rel=next", "https://p.example/m?page=2"),
+        ('<https://p.example/m?p=2>; REL="NEXT"', "https://p.example/m?p=2"),
+        (
+            '<https://p.example/first>; rel="first", <https://p.example/Next?X=1>; rel="next"',
+            "https://p.example/Next?X=1",
+        ),
+        ('<https://p.example/a>; rel="prev next"', "https://p.example/a"),
+        ('<https://p.example/last>; rel="last"', None),
+        ("", None),
+    ],
+)
 def test_next_link(header: str, expected: str | None) -> None:
     assert next_link(header) == expected
 
 
 def test_access_tokens_are_cached_per_issuer_and_client_id(tool: Tool) -> None:
-    rec_a = tool.registrations.add(issuer="https://canvas.instructure.com", client_id="A",
-                                   auth_login_url="https://sso.example/auth", auth_token_url="https://sso.example/token",
-                                   key_set_url="https://sso.example/jwks", deployment_ids=["1"])
-    rec_b = tool.registrations.add(issuer="https://canvas.instructure.com", client_id="B",
-                                   auth_login_url="https://sso.example/auth", auth_token_url="https://sso.example/token",
-                                   key_set_url="https://sso.example/jwks", deployment_ids=["1"])
+    rec_a = tool.registrations.add(
+        issuer="https://canvas.instructure.com",
+        client_id="A",
+        auth_login_url="https://sso.example/auth",
+        auth_token_url="https://sso.example/token",
+        key_set_url="https://sso.example/jwks",
+        deployment_ids=["1"],
+    )
+    rec_b = tool.registrations.add(
+        issuer="https://canvas.instructure.com",
+        client_id="B",
+        auth_login_url="https://sso.example/auth",
+        auth_token_url="https://sso.example/token",
+        key_set_url="https://sso.example/jwks",
+        deployment_ids=["1"],
+    )
     key = keystore_of(tool.app).active()
     cache = TokenCache()
     scopes = ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]
     with responses.RequestsMock() as mock:
+
         def token(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            import jwt as pyjwt
             from urllib.parse import parse_qs
+
+            import jwt as pyjwt
 
             form = parse_qs(str(request.body))
             claims = pyjwt.decode(form["client_assertion"][0], options={"verify_signature": False})
@@ -115,8 +133,9 @@ def test_platform_keys_unreachable_is_a_clear_gateway_error(tool: Tool, platform
 
     # Login and auth go through the platform's test client; only the key fetch needs the (stopped) server.
     id_token, state = begin(tool, platform)
-    resp = tool.client.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state},
-                            headers={"Accept": "application/json"})
+    resp = tool.client.post(
+        tool.url + "/lti/launch", data={"id_token": id_token, "state": state}, headers={"Accept": "application/json"}
+    )
     assert resp.status_code == 502
     assert resp.get_json()["error"] == "platform_keys_unavailable"
 
@@ -125,10 +144,24 @@ def test_platforms_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CEBRIDGE_HOME", str(tmp_path / "h"))
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    args = ["platforms", "add", "--issuer", "https://moodle.example.edu", "--client-id", "abc",
-            "--deployment-id", "3", "--auth-url", "https://moodle.example.edu/mod/lti/auth.php",
-            "--token-url", "https://moodle.example.edu/mod/lti/token.php",
-            "--jwks-url", "https://moodle.example.edu/mod/lti/certs.php", "--name", "Moodle"]
+    args = [
+        "platforms",
+        "add",
+        "--issuer",
+        "https://moodle.example.edu",
+        "--client-id",
+        "abc",
+        "--deployment-id",
+        "3",
+        "--auth-url",
+        "https://moodle.example.edu/mod/lti/auth.php",
+        "--token-url",
+        "https://moodle.example.edu/mod/lti/token.php",
+        "--jwks-url",
+        "https://moodle.example.edu/mod/lti/certs.php",
+        "--name",
+        "Moodle",
+    ]
     out = runner.invoke(cli, args)
     assert out.exit_code == 0, out.output
     out = runner.invoke(cli, [*args[:-2], "--deployment-id", "4", "--format", "json"])
@@ -136,7 +169,21 @@ def test_platforms_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     listed = runner.invoke(cli, ["platforms", "list", "--format", "json"])
     assert [p["client_id"] for p in json.loads(listed.output)] == ["abc"]
     assert "Moodle" in runner.invoke(cli, ["platforms", "list"]).output
-    bad = runner.invoke(cli, ["platforms", "add", "--issuer", "https://x.example", "--client-id", "c",
-                              "--auth-url", "not-a-url", "--token-url", "https://x.example/t",
-                              "--jwks-url", "https://x.example/j"])
+    bad = runner.invoke(
+        cli,
+        [
+            "platforms",
+            "add",
+            "--issuer",
+            "https://x.example",
+            "--client-id",
+            "c",
+            "--auth-url",
+            "not-a-url",
+            "--token-url",
+            "https://x.example/t",
+            "--jwks-url",
+            "https://x.example/j",
+        ],
+    )
     assert bad.exit_code == 2 and "auth login URL" in bad.output

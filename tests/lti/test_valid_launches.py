@@ -34,15 +34,25 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None] | None]] = {
     "only email": ("learner-1", only("email")),
     "only names": ("learner-1", lambda m: (only()(m), m.update({"given_name": "Jo", "family_name": "Lee"}))),
     "no role": ("learner-1", roles([""])),
-    "multiple roles": ("teacher-1", roles([INSTRUCTOR, LEARNER, "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff"])),
+    "multiple roles": (
+        "teacher-1",
+        roles([INSTRUCTOR, LEARNER, "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff"]),
+    ),
     "short role values": ("teacher-1", roles(["Instructor", "Learner"])),
     "unknown role": ("learner-1", roles(["http://example.org/roles#Wizard"])),
     "no context": ("learner-1", without(CLAIM + "context")),
     "numeric sub": ("learner-1", lambda m: m.__setitem__("sub", 12345)),
     "audience list with azp": ("learner-1", lambda m: m.update({"aud": [m["aud"], "other"], "azp": m["aud"]})),
-    "student only resource link": ("learner-1", without(CLAIM + "context", CLAIM + "launch_presentation", *PII,
-                                                        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
-                                                        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice")),
+    "student only resource link": (
+        "learner-1",
+        without(
+            CLAIM + "context",
+            CLAIM + "launch_presentation",
+            *PII,
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
+            "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
+        ),
+    ),
 }
 
 
@@ -55,7 +65,9 @@ def test_valid_launch_is_accepted(tool: Tool, platform: TestPlatform, case: str)
     assert launch_count(tool) == 1
     page = tool.client.get(local(result.response.headers["Location"]))
     assert page.status_code == 200
-    info = tool.client.get(local(result.response.headers["Location"]).replace("/lti/home", "/lti/launch.json")).get_json()
+    info = tool.client.get(
+        local(result.response.headers["Location"]).replace("/lti/home", "/lti/launch.json")
+    ).get_json()
     assert info["user_id"] == ("12345" if case == "numeric sub" else user)
     if case == "short role values":
         assert info["is_instructor"] is True
@@ -85,16 +97,21 @@ def test_one_issuer_with_many_client_ids(tool: Tool) -> None:
     from tests.lti.conftest import new_platform, register
 
     first = new_platform(tool, issuer="https://canvas.instructure.com", client_id="10000000000001")
-    second = new_platform(tool, issuer="https://canvas.instructure.com", client_id="10000000000002",
-                          deployment_id="2")
+    second = new_platform(tool, issuer="https://canvas.instructure.com", client_id="10000000000002", deployment_id="2")
     try:
         register(tool, first)
         register(tool, second)
         assert launch(tool, first).response.status_code == 303
         assert launch(tool, second).response.status_code == 303
         # A login that names no client id is ambiguous for this issuer.
-        resp = tool.client.get("/lti/login", query_string={"iss": "https://canvas.instructure.com", "login_hint": "u",
-                                                           "target_link_uri": tool.url + "/lti/home"})
+        resp = tool.client.get(
+            "/lti/login",
+            query_string={
+                "iss": "https://canvas.instructure.com",
+                "login_hint": "u",
+                "target_link_uri": tool.url + "/lti/home",
+            },
+        )
         assert resp.status_code == 400 and "client_id_required" in resp.get_data(as_text=True)
         # The second registration's deployment is not valid for the first.
         first.mutate = lambda m: m.__setitem__(CLAIM + "deployment_id", "2")

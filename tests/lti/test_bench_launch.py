@@ -1,0 +1,24 @@
+"""Smoke test of the launch benchmark: it runs both tools and prints rates and their ratio."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def test_bench_launch_prints_both_rates_and_the_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import bench_launch
+    finally:
+        sys.path.pop(0)
+    result = bench_launch.main(["--n", "4", "--warmup", "1"])
+    out = capsys.readouterr().out
+    assert re.search(r"pylti1p3 floor:\s+[\d.]+ launches/s", out)
+    assert re.search(r"cebridge tool:\s+[\d.]+ launches/s", out)
+    assert re.search(r"ratio \(cebridge time / floor time\): [\d.]+x", out)
+    assert result["tool"] > 0 and result["floor"] > 0
+    assert result["ratio"] == pytest.approx(result["floor"] / result["tool"])
