@@ -26,8 +26,7 @@ from pydantic import TypeAdapter
 from cebridge.domain import Completion, CreditOffering, License
 from cebridge.domain.engine import evaluate
 from cebridge.domain.planner import LicenseState, make_plan
-from cebridge.domain.planning.candidates import build_pool, clock_hours
-from cebridge.domain.planning.core import _scale
+from cebridge.domain.planning.candidates import build_pool, clock_hours, scale_for
 from cebridge.domain.planning.facts import LicenseView
 from cebridge.domain.planning.inputs import PlanOptions, PlanRequest
 from cebridge.domain.planning.prune import prune
@@ -157,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
 
     request = PlanRequest(tuple(states), tuple(catalog), tuple(done), PlanOptions(as_of=AS_OF))
     pool = build_pool(request, [LicenseView(s, request.completions) for s in request.licenses])
-    kept = prune(pool, _scale(pool))
+    kept = prune(pool, scale_for(pool))
 
     print(f"catalog: {len(catalog)} offerings; {report.board} open requirements: {', '.join(open_reqs)}; "
           f"total short {report.total.short} h")

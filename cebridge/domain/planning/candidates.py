@@ -16,6 +16,7 @@ from cebridge.domain.units import board_hours
 
 from .facts import Fact, LicenseView
 from .inputs import PlanRequest, offering_topics
+from .numbers import Scale
 
 #: Clock time of study: declared hours as 60-minute hours, a CEU as 10 hours, a day as 8 hours.
 CLOCK = UnitRule(source=["clock"], day_hours=Decimal(8))
@@ -117,19 +118,34 @@ class Pool:
         return monday(self.as_of) + timedelta(weeks=week)
 
 
+def scale_for(pool: Pool) -> Scale:
+    """Integer factors fine enough for every amount of money and hours the pool's program will hold."""
+    opts = pool.request.options
+    money = [c.cost for c in pool.candidates]
+    money += [v for v in (opts.budget, opts.goal_budget) if v is not None]
+    hours: list[Decimal] = []
+    for view in pool.views:
+        hours += [n.required for n in view.needs] + [s.hours for s in view.supplies] + [r.room for r in view.rooms]
+        hours += [view.total_required, view.total_counted]
+    for c in pool.candidates:
+        hours += [f.hours for f in c.facts] + [f.hours for s in c.slots for f in s.facts]
+    time = [c.time for c in pool.candidates] + ([opts.hours_per_week] if opts.hours_per_week else [])
+    return Scale.of(money, hours, time)
+
+
 def _usable_sessions(offering: CreditOffering, as_of: date, last: date) -> list[tuple[datetime, datetime]]:
     return sorted((s.start, s.end) for s in offering.sessions if s.start.date() >= as_of and s.end.date() <= last)
 
 
-def build_pool(request: PlanRequest, views: list[LicenseView]) -> Pool:
-    """Candidates from the catalog; offerings that cannot be scheduled, help nobody or cost more than any
-    budget allows are set aside with the reason."""
+def build_pool(request: PlanRequest, views: list[LicenseView], *, within_budget: bool = True) -> Pool:
+    """Candidates from the catalog; offerings that cannot be scheduled, help nobody or (``within_budget``)
+    cost more than any budget allows are set aside with the reason."""
     opts = request.options
     as_of = opts.as_of
     last = max(v.deadline for v in views)
     goal_keys = opts.goal_keys
     ceiling: Decimal | None = None
-    if opts.budget is not None:
+    if opts.budget is not None and within_budget:
         ceiling = opts.budget + (opts.goal_budget or ZERO)
     pool = Pool(request, views, [])
     groups: dict[tuple[str, str], list[Candidate]] = {}

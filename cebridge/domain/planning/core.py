@@ -18,12 +18,11 @@ from cebridge.domain.base import ZERO
 from cebridge.domain.completion import Completion, CreditOffering
 from cebridge.domain.report import ComplianceReport
 
-from .candidates import Pool, build_pool
+from .candidates import Pool, build_pool, scale_for
 from .diagnose import diagnose
 from .facts import FILTER_CODES, LicenseView, category_match
 from .inputs import LicenseState, PlanOptions, PlanRequest, offering_topics
 from .lp import SolverError
-from .numbers import Scale
 from .optimise import Outcome, solve
 from .prune import prune
 from .result import TOTAL, Closure, LicenseOutcome, Plan, PlannedCourse, Unmet
@@ -65,7 +64,7 @@ def make_plan(
     req = PlanRequest(tuple(licenses), tuple(catalog), tuple(completions), options)
     views = [LicenseView(s, req.completions) for s in req.licenses]
     pool = build_pool(req, views)
-    scale = _scale(pool)
+    scale = scale_for(pool)
     cands = prune(pool, scale)
     outcome: Outcome | None
     if method == "search":
@@ -81,20 +80,6 @@ def make_plan(
     if outcome is None:
         outcome, unmet = diagnose(pool, cands, scale, time_limit)
     return assemble(pool, outcome, unmet)
-
-
-def _scale(pool: Pool) -> Scale:
-    opts = pool.request.options
-    money = [c.cost for c in pool.candidates]
-    money += [v for v in (opts.budget, opts.goal_budget) if v is not None]
-    hours: list[Decimal] = []
-    for view in pool.views:
-        hours += [n.required for n in view.needs] + [s.hours for s in view.supplies] + [r.room for r in view.rooms]
-        hours += [view.total_required, view.total_counted]
-    for c in pool.candidates:
-        hours += [f.hours for f in c.facts] + [f.hours for s in c.slots for f in s.facts]
-    time = [c.time for c in pool.candidates] + ([opts.hours_per_week] if opts.hours_per_week else [])
-    return Scale.of(money, hours, time)
 
 
 def _counts(report: ComplianceReport, course: str) -> bool:

@@ -23,12 +23,13 @@ from decimal import Decimal
 from cebridge.domain.base import ZERO, json_number
 from cebridge.domain.report import ComplianceReport
 
-from .candidates import Candidate, Pool, week_index
+from .candidates import Candidate, Pool, build_pool, scale_for, week_index
 from .facts import LicenseView, Need, category_match
 from .lp import Solution
 from .numbers import Scale
 from .optimise import Outcome, best_effort, lexicographic, partial, shortfalls
 from .program import PlanProgram, Relax
+from .prune import prune
 from .result import TOTAL, Unmet, money
 
 
@@ -62,17 +63,27 @@ def diagnose(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float
         raise AssertionError("the elastic program has no solution")
     outcome = partial(pool, *base)
     relaxed: dict[Relax, tuple[PlanProgram, Solution] | None] = {}
+    opts = pool.request.options
+    if opts.budget is not None:
+        # Without the budget, offerings set aside for costing more than it are candidates again.
+        free_pool = build_pool(pool.request, pool.views, within_budget=False)
+        free_scale = scale_for(free_pool)
+        free_cands = prune(free_pool, free_scale)
+    else:
+        free_pool, free_scale, free_cands = pool, scale, cands
 
     def closes(relax: Relax, lic: int, key: str) -> bool:
         if relax not in relaxed:
-            relaxed[relax] = best_effort(pool, cands, scale, relax, time_limit)
+            if relax.budget:
+                relaxed[relax] = best_effort(free_pool, free_cands, free_scale, relax, time_limit)
+            else:
+                relaxed[relax] = best_effort(pool, cands, scale, relax, time_limit)
         got = relaxed[relax]
         if got is None:
             return False
         left = shortfalls(*got)
         return (lic, key) not in left and (lic, key + "#completions") not in left
 
-    opts = pool.request.options
     unmet: list[Unmet] = []
     for gap in gaps(outcome.reports):
         view = pool.views[gap.lic]
@@ -81,7 +92,7 @@ def diagnose(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float
             budget = opts.budget is not None
             weekly = opts.hours_per_week is not None
             if budget and closes(Relax(budget=True), gap.lic, gap.requirement):
-                code, why = "over_budget", _over_budget(pool, cands, scale, time_limit)
+                code, why = "over_budget", _over_budget(free_pool, free_cands, free_scale, time_limit)
                 if weekly and closes(Relax(weekly=True), gap.lic, gap.requirement):
                     why += f"; or, with more than {json_number(opts.hours_per_week or ZERO)} hours a week, within it"
             elif weekly and closes(Relax(weekly=True), gap.lic, gap.requirement):

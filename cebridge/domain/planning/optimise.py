@@ -143,16 +143,18 @@ def partial(pool: Pool, prog: PlanProgram, sol: Solution) -> Outcome:
 
 def shortfalls(prog: PlanProgram, sol: Solution) -> dict[tuple[int, str], Decimal]:
     """Per (license, requirement id or ``total``), what the elastic solution leaves short (in hours, or in
-    completions for a completion minimum, keyed ``<id>#completions``)."""
+    completions for a completion minimum, keyed ``<id>#completions``); solver noise below a unit is none."""
     out: dict[tuple[int, str], Decimal] = {}
     views = prog.pool.views
+    slack: list[tuple[tuple[int, str], int, int]] = []
     for (lic, r), var in prog.slack.needs.items():
-        if sol.value(var) > 1e-6:
-            out[(lic, views[lic].needs[r].id)] = Decimal(round(sol.value(var))) / prog.scale.hours
+        slack.append(((lic, views[lic].needs[r].id), var, prog.scale.hours))
     for (lic, r), var in prog.slack.completions.items():
-        if sol.value(var) > 1e-6:
-            out[(lic, views[lic].needs[r].id + "#completions")] = Decimal(round(sol.value(var)))
+        slack.append(((lic, views[lic].needs[r].id + "#completions"), var, 1))
     for lic, var in prog.slack.total.items():
-        if sol.value(var) > 1e-6:
-            out[(lic, "total")] = Decimal(round(sol.value(var))) / prog.scale.hours
+        slack.append(((lic, "total"), var, prog.scale.hours))
+    for key, var, per in slack:
+        units = round(sol.value(var))
+        if units > 0:
+            out[key] = Decimal(units) / per
     return out

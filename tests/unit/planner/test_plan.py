@@ -391,3 +391,25 @@ def test_an_in_person_minimum_counts_alongside_ethics() -> None:
     # The live ethics course serves both minimums at once: cheaper than free ethics plus a live general course.
     assert sorted(c.id for c in plan.courses) == ["eth-live", "gen-ss"]
     assert plan.total_cost == Decimal(30)
+
+
+def test_goal_budget_comes_on_top_of_the_budget() -> None:
+    catalog = [
+        offering("eth", 3, 10, ["ethics"]),
+        offering("cul2", 2, 5, ["cultural_diversity"]),
+        offering("trauma", 4, 25, ["clinical"], topics=["trauma"]),
+    ]
+    plan = _plan(catalog, budget=Decimal(20), goals=["trauma"], goal_budget=Decimal(30))
+    assert plan.feasible and sorted(c.id for c in plan.courses) == ["cul2", "eth", "trauma"]
+    assert plan.total_cost == Decimal(40)  # 15 to close the gaps (within 20), 25 of the 30 for goals
+    tight = _plan(catalog, budget=Decimal(14), goals=["trauma"], goal_budget=Decimal(30))
+    assert not tight.feasible and {u.code for u in tight.unmet} == {"over_budget"}
+
+
+def test_over_budget_when_the_only_way_costs_more_than_the_whole_budget() -> None:
+    catalog = [offering("eth3", 3, 60, ["ethics"]), offering("cul2", 2, 0, ["cultural_diversity"])]
+    plan = _plan(catalog, budget=Decimal(50))
+    unmet = {u.requirement: u for u in plan.unmet}
+    assert unmet["ethics"].code == "over_budget"
+    assert "60.00 > budget 50.00" in unmet["ethics"].why
+    assert [c.id for c in plan.courses] == ["cul2"]

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from cebridge.domain.planner import LicenseState, make_plan
 from cebridge.domain.planning import lp, optimise
-from cebridge.domain.planning.candidates import build_pool
-from cebridge.domain.planning.core import _scale
+from cebridge.domain.planning.candidates import build_pool, scale_for
 from cebridge.domain.planning.facts import LicenseView
 from cebridge.domain.planning.inputs import PlanOptions, PlanRequest
 from cebridge.domain.planning.lp import SolverError
@@ -64,7 +63,7 @@ def pools(draw: st.DrawFn) -> tuple[PlanRequest, list[LicenseState]]:
 def test_pruning_keeps_the_optimum(drawn: tuple[PlanRequest, list[LicenseState]]) -> None:
     request, _ = drawn
     pool = build_pool(request, [LicenseView(s, request.completions) for s in request.licenses])
-    scale = _scale(pool)
+    scale = scale_for(pool)
     kept = prune(pool, scale)
     assert {c.id for c in kept} <= {c.id for c in pool.candidates}
     full = optimise.solve(pool, pool.candidates, scale)
@@ -86,7 +85,7 @@ def test_pruning_removes_offerings_dominated_many_times_over() -> None:
     catalog = [offering(f"eth{i}", 3, 10 + i, ["ethics"]) for i in range(6)]
     request = PlanRequest(tuple(states), tuple(catalog), (done("d", 9, cats=["clinical"]),), PlanOptions(as_of=AS_OF))
     pool = build_pool(request, [LicenseView(s, request.completions) for s in request.licenses])
-    kept = prune(pool, _scale(pool))
+    kept = prune(pool, scale_for(pool))
     # Hours any plan still needs: the most of the total short (1), the shared requirements (3 + 2) and the
     # independent one (2) = 5, so at most ceil(5 / 3) = 2 of these; the two cheapest stay.
     assert [c.id for c in kept] == ["eth0", "eth1"]
