@@ -8,7 +8,8 @@
 * ``GET /credentials/status`` (and ``/credentials/status/<list>``) — the Bitstring Status List, as JSON or, with
   ``Accept: application/vc+jwt``, signed; ``GET /credentials/jwks`` — every public key that signed credentials,
   retired ones included; ``GET /contexts/cebridge-ce-v1.jsonld`` — the extension context.
-* ``GET /api/v1/licenses/<number>/packet`` — the audit packet ZIP, for an organization API token
+* ``GET /api/v1/licenses/<id>/packet`` (the license id, as in the rest of ``/api/v1``) or
+  ``/api/v1/licenses/<number>/packet`` — the audit packet ZIP, for an organization API token
   (``Authorization: Bearer ceb_...``) of the license's organization.
 """
 
@@ -140,7 +141,7 @@ def _row_or_404(certificate_id: str) -> CertificateRow:
 def verify_api() -> ResponseReturnValue:
     """Check a submitted credential; answers 200 with ``valid`` true or false, 400 when nothing was sent."""
     if request.content_length is not None and request.content_length > MAX_TOKEN_BYTES:
-        return {"error": "too_large", "message": "the credential is larger than 256 KiB"}, 413
+        return _error(413, "too_large", "the credential is larger than 256 KiB")
     pdf: bytes | None = None
     if request.is_json:
         body = request.get_json(silent=True) or {}
@@ -150,11 +151,11 @@ def verify_api() -> ResponseReturnValue:
             try:
                 pdf = base64.b64decode(raw_pdf, validate=True)
             except (binascii.Error, ValueError):
-                return {"error": "bad_request", "message": "'pdf' must be base64"}, 400
+                return _error(400, "bad_request", "'pdf' must be base64")
     else:
         token = request.get_data(as_text=True)
     if not isinstance(token, str) or not token.strip():
-        return {"error": "bad_request", "message": "send {'credential': '<VC-JWT>'} or the VC-JWT as the body"}, 400
+        return _error(400, "bad_request", "send {'credential': '<VC-JWT>'} or the VC-JWT as the body")
     factory = _store()
     result = verify_token(
         token,
@@ -222,37 +223,61 @@ def extension_context() -> ResponseReturnValue:
     return response
 
 
+def _error(status: int, code: str, message: str) -> ResponseReturnValue:
+    """An error in the JSON API's shape (``{"error": {"code", "message"}}``)."""
+    return {"error": {"code": code, "message": message}}, status
+
+
+@bp.get("/api/v1/licenses/<int:license_id>/packet")
+def license_packet_by_id(license_id: int) -> ResponseReturnValue:
+    """The audit packet of a stored license by its id (as in the rest of ``/api/v1/licenses/{id}``)."""
+    return _packet(license_id=license_id)
+
+
 @bp.get("/api/v1/licenses/<license_number>/packet")
 def license_packet(license_number: str) -> ResponseReturnValue:
-    """The audit packet of a stored license; needs an API token of the license's organization."""
+    """The audit packet of a stored license by its number (a number of digits only is read as the id)."""
+    return _packet(license_number=license_number, board=request.args.get("board"))
+
+
+def _packet(
+    *, license_id: int | None = None, license_number: str | None = None, board: str | None = None
+) -> ResponseReturnValue:
+    """Needs an API token of the license's organization; another organization's license answers 404."""
     factory = _store()
     if factory is None:
-        return {"error": "not_found", "message": "this installation stores no certificates"}, 404
+        return _error(404, "not_found", "this installation stores no certificates")
     auth = request.headers.get("Authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-    board = request.args.get("board")
+    scheme, _, token = auth.partition(" ")
     with unit_of_work(write=False) as session:
-        org = organization_for_token(session, token) if token else None
+        org = organization_for_token(session, token.strip()) if scheme.lower() == "bearer" and token else None
         if org is None:
-            return {"error": "unauthorized", "message": "an organization API token is required"}, 401
+            return _error(401, "unauthenticated", "send Authorization: Bearer <API token>")
+        if license_id is not None:
+            row = session.get(LicenseRow, license_id)
+            if row is None or not row.license_number:
+                return _error(404, "not_found", f"no license {license_id}")
+            license_number, board = row.license_number, row.board
+        assert license_number is not None
         try:
             lic = find_stored_license(session, license_number, board)
         except NotFound as exc:
-            return {"error": "not_found", "message": exc.user_message}, 404
+            return _error(404, "not_found", exc.user_message)
         except CebridgeError as exc:
-            return {"error": "bad_request", "message": exc.user_message}, 400
-        clinician = session.get(Clinician, session.get(LicenseRow, lic.license_id).clinician_id)  # type: ignore[union-attr]
+            return _error(400, "bad_request", exc.user_message)
+        owner = session.get(LicenseRow, lic.license_id)
+        clinician = session.get(Clinician, owner.clinician_id) if owner is not None else None
         if clinician is None or clinician.organization_id != org.id:
-            return {"error": "not_found", "message": f"no license numbered {license_number!r} is stored"}, 404
+            return _error(404, "not_found", f"no license numbered {license_number!r} is stored")
     packet = stored_packet(
         factory,
-        license_number,
+        lic.license_number,
         keys=keystore_of(_app()),
         base_url=settings_of(_app()).base_url,
         now=_now(),
-        board=board,
+        board=lic.board,
     )
-    name = "".join(c if c.isalnum() else "-" for c in license_number)
+    name = "".join(c if c.isalnum() else "-" for c in lic.license_number)
     return Response(
         packet.data,
         mimetype="application/zip",

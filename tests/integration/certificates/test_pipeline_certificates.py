@@ -28,7 +28,7 @@ from cebridge.services import orgs
 from cebridge.sinks.base import Sink, load_sink_factory
 from cebridge.store.cert_tables import CertificateRow
 from cebridge.store.db import SessionFactory, transaction
-from cebridge.store.tables import ConnectorState, OutboxItem, Provider, SinkSubscription
+from cebridge.store.tables import ConnectorState, LicenseRow, OutboxItem, Provider, SinkSubscription
 from cebridge.store.types import utcnow
 from cebridge.sync.pipeline import sync_connector
 from lti_tool import create_app
@@ -212,6 +212,15 @@ def _check_web(
     assert manifest["license_number"] == "LPC 70000" and manifest["certificates"]
     assert all(f"certificates/{c}.pdf" in names for c in manifest["certificates"])
     assert gone.id not in manifest["certificates"] and old.id not in manifest["certificates"]
+    with transaction(factory) as s:
+        license_id = s.scalar(select(LicenseRow.id).where(LicenseRow.license_number == "LPC 70000"))
+        _, stranger = orgs.create_token(s, orgs.add_org(s, "other-clinic"), "auditor")
+    by_id = client.get(f"/api/v1/licenses/{license_id}/packet", headers={"Authorization": f"Bearer {token}"})
+    assert by_id.status_code == 200 and by_id.mimetype == "application/zip"
+    for path in (f"/api/v1/licenses/{license_id}/packet", "/api/v1/licenses/LPC 70000/packet"):
+        denied = client.get(path, headers={"Authorization": f"Bearer {stranger}"})
+        assert denied.status_code == 404 and denied.get_json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/licenses/999999/packet", headers={"Authorization": f"Bearer {token}"}).status_code == 404
 
 
 def test_a_rejecting_sink_dead_letters_without_losing_the_certificate(
