@@ -7,8 +7,9 @@
 The floor, measured in the same run, is RS256-signing the same credential payloads (the part no certificate can
 skip). The full path is what issuing does per certificate: build the data (statements, credits), render the PDF
 with its QR code, and sign a credential carrying the PDF's digest. Target: at least 100 certificates per second
-per core. Names alternate between Latin-1 and non-Latin-1 (``--unicode-share``) because that decides whether
-the PDF needs the embedded Unicode font.
+per core. A shared machine's wall-clock rate depends on what else runs, so the rate per CPU second of this process
+(``time.process_time``) is printed too, and the target is checked against it. Names alternate between Latin-1
+and non-Latin-1 (``--unicode-share``) because that decides whether the PDF needs the embedded Unicode font.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def run(n: int, font: str, unicode_share: float) -> dict[str, float]:
         render_and_sign(warm, provider=PROVIDER, base_url=BASE, key=key, status_list_url=LIST, status_index=0)
 
         start = time.perf_counter()
+        cpu_start = time.process_time()
         payloads = []
         for i, (lic, comp, res) in enumerate(items):
             data = build_certificate(
@@ -114,12 +116,15 @@ def run(n: int, font: str, unicode_share: float) -> dict[str, float]:
             )
             payloads.append(issued.credential)
         full = time.perf_counter() - start
+        full_cpu = time.process_time() - cpu_start
 
         claims = [jwt_claims(p) for p in payloads]
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for c in claims:
             key.sign(c)
         floor = time.perf_counter() - start
+        floor_cpu = time.process_time() - cpu_start
         # what the credential alone costs beyond the floor (building the JSON)
         start = time.perf_counter()
         for i, (lic, comp, res) in enumerate(items[: min(n, 200)]):
@@ -143,6 +148,9 @@ def run(n: int, font: str, unicode_share: float) -> dict[str, float]:
         "certificates_per_s": n / full,
         "signing_per_s": n / floor,
         "ratio": full / floor,
+        "certificates_per_cpu_s": n / full_cpu,
+        "signing_per_cpu_s": n / floor_cpu,
+        "ratio_cpu": full_cpu / floor_cpu,
         "ms_per_certificate": full / n * 1000,
         "ms_signing": floor / n * 1000,
         "ms_build_data_and_credential_json": build * 1000,
@@ -171,8 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({result['ms_signing']:.2f} ms each)"
     )
     print(f"ratio full / floor:                     {result['ratio']:8.2f}x")
-    target = "meets" if result["certificates_per_s"] >= 100 else "misses"
-    print(f"target 100 certificates/s per core:     {target}")
+    print(
+        f"per CPU second (this process only):     {result['certificates_per_cpu_s']:8.1f} certificates, "
+        f"{result['signing_per_cpu_s']:.1f} signatures, ratio {result['ratio_cpu']:.2f}x"
+    )
+    target = "meets" if result["certificates_per_cpu_s"] >= 100 else "misses"
+    print(f"target 100 certificates/s per core:     {target} (per CPU second; wall time depends on machine load)")
     return 0
 
 
