@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -133,31 +133,41 @@ def tool_app(platform: Platform, home: Path) -> Flask:
     return app
 
 
-def run(
-    app: Flask, platform: Platform, login_path: str, launch_path: str, target: str, n: int, check: Callable[[Any], None]
-) -> float:
-    """Seconds spent inside the tool for ``n`` launches, each from a new browser (a fresh cookie jar)."""
-    spent = 0.0
-    for i in range(n):
-        client: FlaskClient = app.test_client()
+class Runner:
+    """Launches against one tool, each from a new browser (a fresh cookie jar); records the tool's time."""
+
+    def __init__(self, app: Flask, platform: Platform, login_path: str, launch_path: str, target: str) -> None:
+        self.app, self.platform = app, platform
+        self.login_path, self.launch_path, self.target = login_path, launch_path, target
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self.count = 0
+
+    def launch(self, record: bool = True) -> None:
+        i = self.count
+        self.count += 1
+        client: FlaskClient = self.app.test_client()
         query = {
             "iss": ISSUER,
             "login_hint": f"user-{i % 50}",
-            "target_link_uri": target,
+            "target_link_uri": self.target,
             "client_id": CLIENT_ID,
             "lti_message_hint": f"m{i}",
             "lti_deployment_id": DEPLOYMENT,
         }
-        t0 = time.perf_counter()
-        login = client.get(login_path, query_string=query)
-        spent += time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), time.process_time()
+        login = client.get(self.login_path, query_string=query)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         auth = parse_qs(urlsplit(login.headers["Location"]).query)
-        token = platform.id_token(auth["nonce"][0], target, i)
-        t0 = time.perf_counter()
-        resp = client.post(launch_path, data={"id_token": token, "state": auth["state"][0]})
-        spent += time.perf_counter() - t0
-        check(resp)
-    return spent
+        token = self.platform.id_token(auth["nonce"][0], self.target, i)  # the platform's work: not timed
+        t0, c0 = time.perf_counter(), time.process_time()
+        resp = client.post(self.launch_path, data={"id_token": token, "state": auth["state"][0]})
+        wall, cpu = wall + time.perf_counter() - t0, cpu + time.process_time() - c0
+        if resp.status_code != 303:
+            raise SystemExit(f"launch failed: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
+        if record:
+            self.wall.append(wall)
+            self.cpu.append(cpu)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -171,33 +181,41 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         .decode()
     )
-
-    def ok(resp: Any) -> None:
-        if resp.status_code != 303:
-            raise SystemExit(f"launch failed: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
-
     with tempfile.TemporaryDirectory() as tmp:
-        tool = tool_app(platform, Path(tmp) / "home")
-        floor = floor_app(platform, tool_key)
-        for client, login, launch, target in (
-            (tool, "/lti/login", "/lti/launch", "http://tool.test/lti/home"),
-            (floor, "/login", "/launch", "http://floor.test/home"),
-        ):
-            run(client, platform, login, launch, target, args.warmup, ok)
-        # Interleave halves so that machine noise hits both alike.
-        half = max(1, args.n // 2)
-        t_tool = t_floor = 0.0
-        for _ in range(2):
-            t_floor += run(floor, platform, "/login", "/launch", "http://floor.test/home", half, ok)
-            t_tool += run(tool, platform, "/lti/login", "/lti/launch", "http://tool.test/lti/home", half, ok)
-    launches = 2 * half
-    floor_rate, tool_rate = launches / t_floor, launches / t_tool
+        tool = Runner(
+            tool_app(platform, Path(tmp) / "home"), platform, "/lti/login", "/lti/launch", "http://tool.test/lti/home"
+        )
+        floor = Runner(floor_app(platform, tool_key), platform, "/login", "/launch", "http://floor.test/home")
+        for _ in range(args.warmup):
+            floor.launch(record=False)
+            tool.launch(record=False)
+        # Alternate launch by launch, so that load from other processes hits both tools alike.
+        for _ in range(max(1, args.n)):
+            floor.launch()
+            tool.launch()
+    n = len(tool.wall)
+    t_tool, t_floor = sum(tool.wall), sum(floor.wall)
+    floor_rate, tool_rate = n / t_floor, n / t_tool
     ratio = t_tool / t_floor
-    print(f"launches: {launches} per tool (login + launch, tool time only)")
-    print(f"pylti1p3 floor: {floor_rate:8.1f} launches/s  ({1000 * t_floor / launches:.2f} ms each)")
-    print(f"cebridge tool:  {tool_rate:8.1f} launches/s  ({1000 * t_tool / launches:.2f} ms each)")
-    print(f"ratio (cebridge time / floor time): {ratio:.2f}x  (target <= 1.30x)")
-    return {"floor": floor_rate, "tool": tool_rate, "ratio": ratio}
+    median_ratio = statistics.median(tool.wall) / statistics.median(floor.wall)
+    cpu_ratio = sum(tool.cpu) / sum(floor.cpu)
+    print(f"launches: {n} per tool (login + launch, tool time only)")
+    for label, r, runner in (("pylti1p3 floor", floor_rate, floor), ("cebridge tool ", tool_rate, tool)):
+        print(
+            f"{label}: {r:8.1f} launches/s  (mean {1000 * sum(runner.wall) / n:.2f} ms, "
+            f"median {1000 * statistics.median(runner.wall):.2f} ms, CPU {1000 * sum(runner.cpu) / n:.2f} ms)"
+        )
+    print(
+        f"ratio (cebridge time / floor time): {ratio:.2f}x  (target <= 1.30x); "
+        f"median ratio {median_ratio:.2f}x; CPU time ratio {cpu_ratio:.2f}x"
+    )
+    return {
+        "floor": floor_rate,
+        "tool": tool_rate,
+        "ratio": ratio,
+        "median_ratio": median_ratio,
+        "cpu_ratio": cpu_ratio,
+    }
 
 
 if __name__ == "__main__":

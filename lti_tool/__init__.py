@@ -14,7 +14,19 @@ from flask import Flask
 from cebridge.config import Settings
 
 #: Modules of this package that add to the app; each has ``init_app(app)``.
-APP_MODULES: tuple[str, ...] = ("errors", "launch_session", "keys", "launch", "home", "deep_linking", "roster", "registration", "verify", "api", "dashboard")
+APP_MODULES: tuple[str, ...] = (
+    "errors",
+    "launch_session",
+    "keys",
+    "launch",
+    "home",
+    "deep_linking",
+    "roster",
+    "registration",
+    "verify",
+    "api",
+    "dashboard",
+)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

@@ -12,18 +12,19 @@ deep-linking picker) with a launch token (``?lt=``), see :mod:`lti_tool.launch_s
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jwt
 from flask import Blueprint, Flask, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -48,6 +49,15 @@ bp = Blueprint("lti_launch", __name__)
 STATES: Table = LtiLoginState.__table__  # type: ignore[assignment]
 NONCES: Table = LtiNonce.__table__  # type: ignore[assignment]
 LAUNCHES: Table = LtiLaunch.__table__  # type: ignore[assignment]
+
+# The launch path's statements, built once (building them per request costs more than running them).
+_UNCLAIMED = (STATES.c.state == bindparam("s")) & STATES.c.pending_launch_id.is_(None)
+_INSERT_STATE = insert(STATES)
+_SELECT_STATE = select(STATES).where(STATES.c.state == bindparam("s"))
+_CLAIM = delete(STATES).where(_UNCLAIMED)
+_CLAIM_PENDING = update(STATES).where(_UNCLAIMED).values(pending_launch_id=bindparam("pending"))
+_INSERT_NONCE = insert(NONCES)
+_INSERT_LAUNCH = insert(LAUNCHES)
 
 STATE_TTL_SECONDS = 600
 PURGE_EVERY_SECONDS = 60
@@ -124,15 +134,17 @@ def login() -> ResponseReturnValue:
     login_params["platform_origin"] = _origin(platform.auth_login_url)
     with connection() as conn:
         conn.execute(
-            insert(STATES).values(
-                state=state,
-                nonce=nonce,
-                platform_id=platform.id,
-                binding_hash=_digest(binding),
-                storage_target=storage_target,
-                login_params=login_params,
-                expires_at=int(now + STATE_TTL_SECONDS),
-            )
+            _INSERT_STATE,
+            {
+                "state": state,
+                "nonce": nonce,
+                "platform_id": platform.id,
+                "binding_hash": _digest(binding),
+                "storage_target": storage_target,
+                "login_params": login_params,
+                "pending_launch_id": None,
+                "expires_at": int(now + STATE_TTL_SECONDS),
+            },
         )
     auth = {
         "scope": "openid",
@@ -177,7 +189,7 @@ def _storage_key(state: str) -> str:
 
 
 def _load_state(conn: Connection, state: str) -> LoginState:
-    row = conn.execute(select(STATES).where(STATES.c.state == state)).one_or_none()
+    row = conn.execute(_SELECT_STATE, {"s": state}).one_or_none()
     if row is None or row.expires_at < time.time():
         raise LaunchRejected("unknown_state", "this launch was already used or has expired: open the activity again")
     return LoginState(
@@ -243,14 +255,18 @@ def _prefetch_platform_key(rt: LtiRuntime, id_token: str) -> None:
     """Warm the platform key cache for the token's (unverified) issuer, client and kid; errors are left to
     the validation that follows, which reports them in order."""
     try:
-        header = jwt.get_unverified_header(id_token)
-        body = jwt.decode(id_token, options={"verify_signature": False})
+        head, payload = (json.loads(_b64(part)) for part in id_token.split(".")[:2])
+        header, body = dict(head), dict(payload)
         aud = body.get("aud")
         client_id = aud[0] if isinstance(aud, list) and aud else aud
         platform = rt.registrations.find(str(body.get("iss") or ""), str(client_id) if client_id else None)
         rt.keys.key_for(platform.key_set_url, str(header.get("kid") or ""))
     except Exception:  # noqa: S110 - any problem is reported by the validation proper
         pass
+
+
+def _b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:
@@ -261,34 +277,35 @@ def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLa
     context = body.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
     link = body.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}
     deployment_id = str(body["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
-    unclaimed = (STATES.c.state == login.state) & STATES.c.pending_launch_id.is_(None)
     if verified:
-        claimed = conn.execute(delete(STATES).where(unclaimed)).rowcount
+        claimed = conn.execute(_CLAIM, {"s": login.state}).rowcount
     else:
-        claimed = conn.execute(update(STATES).where(unclaimed).values(pending_launch_id=launch_id)).rowcount
+        claimed = conn.execute(_CLAIM_PENDING, {"s": login.state, "pending": launch_id}).rowcount
     if claimed != 1:
         raise LaunchRejected("replayed", "this launch was already submitted")
     conn.execute(
-        insert(NONCES).values(
-            platform_id=login.platform_id,
-            nonce=str(body["nonce"]),
-            expires_at=int(body.get("exp", now)) + LEEWAY_SECONDS,
-        )
+        _INSERT_NONCE,
+        {
+            "platform_id": login.platform_id,
+            "nonce": str(body["nonce"]),
+            "expires_at": int(body.get("exp", now)) + LEEWAY_SECONDS,
+        },
     )
     conn.execute(
-        insert(LAUNCHES).values(
-            id=launch_id,
-            platform_id=login.platform_id,
-            deployment_id=deployment_id,
-            message_type=str(body[MESSAGE_TYPE]),
-            sub=str(body["sub"]),
-            context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-            resource_link_id=str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
-            claims=body,
-            verified=verified,
-            created_at=now,
-            expires_at=now + LAUNCH_RECORD_TTL,
-        )
+        _INSERT_LAUNCH,
+        {
+            "id": launch_id,
+            "platform_id": login.platform_id,
+            "deployment_id": deployment_id,
+            "message_type": str(body[MESSAGE_TYPE]),
+            "sub": str(body["sub"]),
+            "context_id": str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
+            "resource_link_id": str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
+            "claims": body,
+            "verified": verified,
+            "created_at": now,
+            "expires_at": now + LAUNCH_RECORD_TTL,
+        },
     )
     if reveals_placement(body):
         with Session(bind=conn) as session:

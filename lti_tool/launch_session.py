@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from cebridge.store.lti_tables import LtiLaunch, LtiPlatform
@@ -275,7 +275,14 @@ def _app_secret(app: Flask) -> str:
     return path.read_text().strip()
 
 
+def _referrer_policy(response: Response) -> Response:
+    # Launch tokens travel in URLs: never let them reach another site in a Referer header.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 def init_app(app: Flask) -> None:
     if not app.secret_key:
         app.secret_key = _app_secret(app)
     app.jinja_env.globals["launch_url"] = launch_url
+    app.after_request(_referrer_policy)

@@ -16,6 +16,7 @@ def test_resource_link_launch_lands_with_a_launch_token(tool: Tool, platform: Te
     token = parse_qs(where.query)["lt"][0]
     page = tool.client.get(local(result.response.headers["Location"]))
     assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "same-origin"
     assert "Jordan Lee" in page.get_data(as_text=True)
     info = tool.client.get("/lti/launch.json", headers={"X-Launch-Token": token}).get_json()
     assert info["user_id"] == "learner-1"
