@@ -49,10 +49,16 @@ class Launch:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def make_tool(home: Path, host: str = "127.0.0.1") -> Tool:
+def make_tool(home: Path, host: str = "127.0.0.1", database_url: str | None = None) -> Tool:
+    """The tool served on ``host``; tables by ``create_all`` on SQLite, by the migrations on another database."""
     served = Served(host)
-    app = create_app(Settings(home=home, base_url=served.url))
-    Base.metadata.create_all(engine_of(app))
+    app = create_app(Settings(home=home, base_url=served.url, database_url=database_url))
+    if database_url is None:
+        Base.metadata.create_all(engine_of(app))
+    else:
+        from cebridge.store.migrate import upgrade
+
+        upgrade(engine_of(app))
     served.app.target = app
     return Tool(app=app, url=served.url, client=app.test_client(), served=served)
 

@@ -187,3 +187,26 @@ def test_platforms_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ],
     )
     assert bad.exit_code == 2 and "auth login URL" in bad.output
+
+
+def test_serve_builds_the_app_upgrades_sqlite_and_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from sqlalchemy import inspect
+
+    from cebridge.config import Settings
+    from cebridge.store.db import make_engine
+
+    monkeypatch.setenv("CEBRIDGE_HOME", str(tmp_path / "h"))
+    seen: dict[str, object] = {}
+
+    def fake_run(self: Flask, host: str, port: int, **kwargs: object) -> None:
+        seen.update(host=host, port=port, base_url=self.extensions["cebridge"]["settings"].base_url)
+        seen["jwks"] = self.test_client().get("/lti/jwks").status_code
+
+    monkeypatch.setattr(Flask, "run", fake_run)
+    out = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.1", "--port", "5055"])
+    assert out.exit_code == 0, out.output
+    assert seen == {"host": "127.0.0.1", "port": 5055, "base_url": "http://127.0.0.1:5055", "jwks": 200}
+    engine = make_engine(Settings())
+    assert "lti_platform" in inspect(engine).get_table_names()
+    engine.dispose()
