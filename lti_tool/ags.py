@@ -41,6 +41,7 @@ LINEITEMS_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SINK_NAME = "lti_ags"
 SCORE_KIND = "lti.score"
 SECOND_US = 1_000_000
+MAX_PAGES = 100
 
 
 def iso_timestamp(us: int) -> str:
@@ -79,13 +80,15 @@ def ensure_line_item(sessions: SessionFactory, client: ServiceClient, placement:
         raise ServiceError("the placement has no AGS line item and the platform offers no line items service")
     parts = urlsplit(placement.lineitems_url)
     query = (parts.query + "&" if parts.query else "") + urlencode({"resource_link_id": placement.resource_link_id})
-    found = client.call(
-        "GET",
-        urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)),
-        [LINEITEM_SCOPE],
-        accept=LINEITEMS_MEDIA_TYPE,
-    )
-    items = [i for i in (found.body or []) if isinstance(i, dict) and i.get("id")]
+    items: list[dict[str, Any]] = []
+    url: str | None = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    seen: set[str] = set()
+    while url and url not in seen and len(seen) < MAX_PAGES:  # every page, as with the roster
+        seen.add(url)
+        page = client.call("GET", url, [LINEITEM_SCOPE], accept=LINEITEMS_MEDIA_TYPE)
+        body = page.body if isinstance(page.body, list) else []
+        items.extend(i for i in body if isinstance(i, dict) and i.get("id"))
+        url = page.next_url
     match = next((i for i in items if i.get("tag") == LINE_ITEM_TAG), items[0] if items else None)
     if match is None:
         created = client.call(

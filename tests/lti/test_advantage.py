@@ -281,3 +281,53 @@ def test_roster_view_shows_who_is_short(tool: Tool, platform: TestPlatform) -> N
     learner = launch(tool, platform, user="learner-1")
     token = local(learner.response.headers["Location"]).split("lt=")[1]
     assert tool.client.get("/lti/roster.json", query_string={"lt": token}).status_code == 403
+
+
+def test_line_item_is_found_across_pages_or_created(tool: Tool, platform: TestPlatform) -> None:
+    """Without a line item in the launch, the sink finds the tagged one on any page, else creates it."""
+    import responses as rsps
+
+    from lti_tool.ags import ensure_line_item
+    from lti_tool.placements import Placement
+
+    record = tool.registrations.find(platform.issuer, platform.client_id)
+    client = ServiceClient(record, keystore_of(tool.app).active(), __import__("requests").Session())
+    with transaction(sessions_of(tool.app)) as session:
+        row = LtiLineItem(
+            platform_id=record.id,
+            deployment_id="1",
+            resource_link_id="rl-9",
+            offering_id="5",
+            lineitems_url="https://lms.example/items?ctx=1",
+            created_at=0,
+        )
+        session.add(row)
+        session.flush()
+        placement = Placement.of(row)
+    with rsps.RequestsMock() as mock:
+        mock.post(platform.url + "/token", json={"access_token": "t", "expires_in": 3600})
+        mock.get(
+            "https://lms.example/items?ctx=1&resource_link_id=rl-9",
+            json=[{"id": "https://lms.example/items/1", "tag": "other"}],
+            headers={"Link": "<https://lms.example/items?ctx=1&resource_link_id=rl-9&Page=2>; rel=next"},
+        )
+        mock.get(
+            "https://lms.example/items?ctx=1&resource_link_id=rl-9&Page=2",
+            json=[{"id": "https://lms.example/items/2", "tag": "cebridge-ce-credit"}],
+        )
+        assert ensure_line_item(sessions_of(tool.app), client, placement, "x") == "https://lms.example/items/2"
+    with sessions_of(tool.app)() as session:
+        assert session.get(LtiLineItem, placement.id).lineitem_url == "https://lms.example/items/2"  # type: ignore[union-attr]
+    other = Placement(**{**placement.__dict__, "lineitem_url": None, "resource_link_id": "rl-10"})
+    with rsps.RequestsMock() as mock:
+        mock.get("https://lms.example/items?ctx=1&resource_link_id=rl-10", json=[])
+        created = mock.post("https://lms.example/items?ctx=1", json={"id": "https://lms.example/items/3"})
+        assert ensure_line_item(sessions_of(tool.app), client, other, "Ethics") == "https://lms.example/items/3"
+        body = __import__("json").loads(created.calls[0].request.body)
+        assert body == {
+            "scoreMaximum": 1,
+            "label": "Ethics",
+            "resourceId": "5",
+            "resourceLinkId": "rl-10",
+            "tag": "cebridge-ce-credit",
+        }
