@@ -17,6 +17,7 @@ one stream to the next.
 from __future__ import annotations
 
 import copy
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -104,10 +105,18 @@ class Stream(ABC):
         return copy.deepcopy(dict(entry)) if isinstance(entry, Mapping) else {}
 
     def with_own_state(self, state: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
-        """A copy of the whole state with this stream's entry replaced by ``own``."""
-        whole = copy.deepcopy(dict(state))
+        """The whole state with this stream's entry replaced by a copy of ``own``.
+
+        The copy goes through JSON, so an entry that is not JSON-able fails here, where it is made, rather
+        than when the pipeline commits it. Other streams' entries are shared with ``state`` (treat states as
+        values: never mutate one in place).
+        """
+        whole = dict(state)
         streams = dict(whole.get("streams") or {})
-        streams[self.name] = copy.deepcopy(dict(own))
+        try:
+            streams[self.name] = json.loads(json.dumps(own))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"stream {self.name!r}: state is not JSON-serialisable: {exc}") from None
         whole["streams"] = streams
         return whole
 
