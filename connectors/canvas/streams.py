@@ -116,8 +116,9 @@ class CourseProgressStream(Stream):
                 "progress": prog,
                 "enrollments": user_enrollments,
             }
-            if uid in users:
-                raw["user"] = users[uid]
+            user = users.get(uid)
+            if user is not None:
+                raw["user"] = user
             yield (
                 uid,
                 make_record(
@@ -126,7 +127,7 @@ class CourseProgressStream(Stream):
                     user_id=uid,
                     progress=prog,
                     enrollment=chosen,
-                    user=users.get(uid),
+                    user=user,
                     name=name,
                     raw=raw,
                 ),
@@ -135,11 +136,15 @@ class CourseProgressStream(Stream):
 
 def _best_enrollment(enrollments: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Of a learner's enrollments in one course (several sections), the one with a score, else the first."""
+    if len(enrollments) < 2:
+        return enrollments[0] if enrollments else None
     for enrollment in enrollments:
         grades = enrollment.get("grades")
-        if isinstance(grades, dict) and (grades.get("final_score") is not None or grades.get("current_score")):
+        if isinstance(grades, dict) and (
+            grades.get("final_score") is not None or grades.get("current_score") is not None
+        ):
             return enrollment
-    return enrollments[0] if enrollments else None
+    return enrollments[0]
 
 
 class LearnerCoursesStream(Stream):

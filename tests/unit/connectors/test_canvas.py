@@ -218,3 +218,15 @@ def test_check_ok() -> None:
     responses.get(f"{API}/courses/1", json=shapes.course(1))
     result = connector().check()
     assert result.ok and "course 1 readable" in result.message
+
+
+def test_of_several_sections_the_enrollment_with_a_score_counts_even_a_zero() -> None:
+    from connectors.canvas.streams import _best_enrollment
+
+    unscored = shapes.enrollment(1, 2, final=None) | {
+        "grades": {"html_url": "x", "current_score": None, "final_score": None}
+    }
+    zero = shapes.enrollment(1, 2, final=None) | {"grades": {"html_url": "x", "current_score": 0, "final_score": None}}
+    assert _best_enrollment([unscored, zero]) is zero
+    assert _best_enrollment([unscored]) is unscored
+    assert _best_enrollment([]) is None
