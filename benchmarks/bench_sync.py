@@ -116,8 +116,9 @@ def _setup(url: str, provider: str, plan: dict[str, int], info: dict[str, Any], 
     return engine, factory
 
 
-def pipeline_child(url: str, provider: str, plan: dict[str, int], info: dict[str, Any], batch: int,
-                   pipe: Connection) -> None:
+def pipeline_child(
+    url: str, provider: str, plan: dict[str, int], info: dict[str, Any], batch: int, pipe: Connection
+) -> None:
     """Child process: set up, then time one whole ``sync_connector`` (records, state, audit, recompute)."""
     from cebridge.sync.pipeline import sync_connector
 
@@ -131,8 +132,9 @@ def pipeline_child(url: str, provider: str, plan: dict[str, int], info: dict[str
     pipe.send({"took": took, "cpu": cpu, "rss": peak_rss_mb(), "summary": summary.to_json()})
 
 
-def floor_child(source_url: str, url: str, provider: str, plan: dict[str, int], info: dict[str, Any], batch: int,
-                pipe: Connection) -> None:
+def floor_child(
+    source_url: str, url: str, provider: str, plan: dict[str, int], info: dict[str, Any], batch: int, pipe: Connection
+) -> None:
     """Child process: the same completion rows, read back and prepared first, then one timed bulk insert."""
     from sqlalchemy import insert, select
 
