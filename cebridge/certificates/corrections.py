@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cebridge.certificates.build import CERTIFIABLE_STATUSES, split_board
 from cebridge.certificates.errors import CertificateInputError
 from cebridge.certificates.model import ProviderProfile
-from cebridge.certificates.stored import IssueResult, issue_stored, revoke_for_completion, revoke_row
+from cebridge.certificates.stored import IssueResult, issue_stored, revoke_for_completion
 from cebridge.domain.completion import Completion
 from cebridge.domain.license import License
 from cebridge.domain.report import CompletionResult
@@ -83,13 +83,6 @@ def apply_completion_change(
         course_code=course_code,
     )
     return Correction(outcome.action, outcome.certificate, outcome.replaced)
-
-
-def revoke_certificate(session: Session, row: CertificateRow, *, reason: str, now: datetime, actor: str) -> Correction:
-    """Revoke one certificate by hand (an operator's decision, recorded with who made it)."""
-    already = row.status != "issued"
-    revoke_row(session, row, reason=reason, now=now, actor=actor)
-    return Correction("none" if already else "revoked", row)
 
 
 def certificate_event(row: CertificateRow) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jwt
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -75,9 +76,7 @@ def optional_store(settings: Settings) -> Iterator[SessionFactory | None]:
 
 def packet_certificate(row: CertificateRow) -> PacketCertificate:
     """A stored certificate as a packet entry."""
-    import jwt as pyjwt
-
-    credential = pyjwt.decode(row.credential_jwt, options={"verify_signature": False}).get("vc", {})
+    credential = jwt.decode(row.credential_jwt, options={"verify_signature": False}).get("vc", {})
     return PacketCertificate(
         certificate_id=row.id,
         completion_id=row.completion_ref,

@@ -265,12 +265,3 @@ def verify_token(
         revocation=revocation,
         credential=vc,
     )
-
-
-def decode_unverified(token: str) -> dict[str, Any]:
-    """The payload of a token without checking it (for display of what a bad token claims; never trust it)."""
-    try:
-        payload: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return {}
-    return payload
