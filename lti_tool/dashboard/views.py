@@ -191,6 +191,10 @@ def _onboarding_page(form: LicenseForm, status: int = 200) -> ResponseReturnValu
     launch = _launch()
     reg = registry()
     needs = board_needs(reg)
+    boards = field_boards(needs)
+    for key in form.errors:  # a fact only the engine asked for still gets its field, next to its error
+        if key.startswith("attr_") and form.values.get("board") not in boards.setdefault(key, []):
+            boards[key].append(form.values.get("board", ""))
     with unit_of_work(write=False) as session:
         clinician = find_clinician(session, launch)
         record = load_record(session, clinician.id, packs(), as_of()) if clinician is not None else None
@@ -199,7 +203,7 @@ def _onboarding_page(form: LicenseForm, status: int = 200) -> ResponseReturnValu
         status,
         form=form,
         needs=needs,
-        field_boards=field_boards(needs),
+        field_boards=boards,
         attribute_questions=ATTRIBUTE_QUESTIONS,
         degree_levels=DEGREE_LEVELS,
         csrf_field=CSRF_FIELD,
