@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "connectors",
     "platforms",
     "serve",
+    "demo",
 )
 
 
