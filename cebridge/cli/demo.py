@@ -8,6 +8,7 @@ import click
 
 from cebridge.cli.output import echo_json, table
 from cebridge.config import Settings
+from cebridge.errors import CebridgeError
 
 
 class _Emitter:
@@ -104,6 +105,10 @@ def _print(result: object, fmt: str) -> None:
         echo_json(result.to_json())
     else:
         click.echo(_summary(result))
+    problems = [f"{s.connector} {s.outcome}: {'; '.join(s.errors)}" for s in result.syncs if s.outcome != "ok"]
+    problems += result.failed_deliveries
+    if problems:
+        raise CebridgeError("the demo did not finish cleanly: " + " | ".join(problems))
 
 
 commands = [demo]
