@@ -116,9 +116,9 @@ class CourseProgressStream(Stream):
                 "progress": prog,
                 "enrollments": user_enrollments,
             }
-            user = users.get(uid)
-            if user is not None:
-                raw["user"] = user
+            person = users.get(uid)
+            if person is not None:
+                raw["user"] = person
             yield (
                 uid,
                 make_record(
@@ -127,7 +127,7 @@ class CourseProgressStream(Stream):
                     user_id=uid,
                     progress=prog,
                     enrollment=chosen,
-                    user=user,
+                    user=person,
                     name=name,
                     raw=raw,
                 ),
