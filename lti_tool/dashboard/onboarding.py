@@ -40,6 +40,13 @@ ATTRIBUTE_QUESTIONS = {
     "treats_couples_or_families": "Do you treat couples or families?",
     "serves_adults": "Do you serve adults?",
 }
+#: How an error names the attribute it asks about.
+ATTRIBUTE_SHORT = {
+    "supervisor": "whether you supervise other clinicians",
+    "provides_telehealth": "whether you provide telehealth",
+    "treats_couples_or_families": "whether you treat couples or families",
+    "serves_adults": "whether you serve adults",
+}
 DEGREE_LEVELS = (("bachelors", "Bachelor's"), ("masters", "Master's"), ("doctorate", "Doctorate"))
 _LICENSE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/#]{0,99}$")
 OLDEST_BIRTH_YEAR = 1900
@@ -151,15 +158,31 @@ FIELDS = (
 )
 
 
-def _date(form: LicenseForm, name: str, label: str) -> date | None:
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_day(raw: str) -> date | None:
+    """A date written ``2025-06-30`` or, as in the US, ``06/30/2025``; None when it is neither or not a real day."""
+    try:
+        if _ISO_DATE.match(raw):
+            return date.fromisoformat(raw)
+        us = _US_DATE.match(raw)
+        if us:
+            return date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
+    except ValueError:
+        return None
+    return None
+
+
+def _date(form: LicenseForm, name: str) -> date | None:
     raw = form.values.get(name, "")
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        form.errors[name] = f"{label}: {raw!r} is not a date; enter it as YYYY-MM-DD, like 2025-06-30"
-        return None
+    day = parse_day(raw)
+    if day is None:
+        form.errors[name] = f"{raw!r} is not a date; write it like 2025-06-30 or 06/30/2025"
+    return day
 
 
 def _fact_field(message: str) -> str | None:
@@ -196,10 +219,10 @@ def validate(
             "A license number is letters, digits, spaces and . - / # (at most 100 characters)"
         )
 
-    start = _date(form, "cycle_start", "Cycle start")
-    end = _date(form, "cycle_end", "Cycle end")
-    issued = _date(form, "issued_on", "Issue date")
-    birth = _date(form, "birth_date", "Date of birth")
+    start = _date(form, "cycle_start")
+    end = _date(form, "cycle_end")
+    issued = _date(form, "issued_on")
+    birth = _date(form, "birth_date")
     if start and not end and "cycle_end" not in form.errors:
         form.errors["cycle_end"] = "Give the cycle's end date too (or leave both cycle dates empty)"
     if end and not start and "cycle_start" not in form.errors:
@@ -251,7 +274,8 @@ def validate(
         for name in need.attributes:
             answer = form.values.get(f"attr_{name}", "")
             if answer not in ("yes", "no"):
-                form.errors[f"attr_{name}"] = f"Answer yes or no: {need.title} has a requirement that depends on it"
+                what = ATTRIBUTE_SHORT.get(name, f"whether {name.replace('_', ' ')} applies to you")
+                form.errors[f"attr_{name}"] = f"Answer {what}: {need.title} has a requirement that depends on it"
             else:
                 attributes[name] = answer == "yes"
     if form.errors or need is None:

@@ -95,6 +95,14 @@ def test_a_license_is_stored_for_the_launching_user_and_progress_shows(site: Sit
     assert bar.attrs["aria-valuenow"] == "0" and bar.attrs["aria-valuemax"] == "24"
 
 
+def test_us_style_dates_are_understood(site: Site) -> None:
+    token = site.launch("us-user")
+    resp = _post(site, token, {**TX, "cycle_start": "6/1/2025", "cycle_end": "05/31/2027"})
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    with transaction(sessions_of(site.app), write=False) as s:
+        assert s.scalars(select(LicenseRow)).one().data["cycle"] == {"start": "2025-06-01", "end": "2027-05-31"}
+
+
 def test_a_fixed_calendar_board_needs_no_cycle(site: Site) -> None:
     token = site.launch("pa-user")
     resp = _post(site, token, {"board": "pa-lpc", "license_number": "PC 1234", "renewal_number": "2"})
@@ -118,7 +126,11 @@ def test_an_existing_clinician_found_by_email_gets_the_platform_identity(seeded:
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"cycle_start": "2025-13-01"}, "cycle_start", "'2025-13-01' is not a date; enter it as YYYY-MM-DD"),
+        (
+            {"cycle_start": "2025-13-01"},
+            "cycle_start",
+            "'2025-13-01' is not a date; write it like 2025-06-30 or 06/30/2025",
+        ),
         ({"cycle_end": "31/05/2027"}, "cycle_end", "is not a date"),
         (
             {"cycle_start": "2027-06-01", "cycle_end": "2026-05-31"},
@@ -131,7 +143,7 @@ def test_an_existing_clinician_found_by_email_gets_the_platform_identity(seeded:
         ({"board": ""}, "board", "Choose your licensing board"),
         ({"license_number": ""}, "license_number", "Enter your license number"),
         ({"license_number": "<script>"}, "license_number", "A license number is letters, digits"),
-        ({"attr_supervisor": ""}, "attr_supervisor", "Answer yes or no"),
+        ({"attr_supervisor": ""}, "attr_supervisor", "Answer whether you supervise other clinicians"),
         ({"cycle_start": "", "cycle_end": ""}, "issued_on", "counts renewal cycles from the license's issue date"),
         ({"cycle_start": "", "cycle_end": "", "issued_on": "2030-01-01"}, "issued_on", "is in the future"),
         (
