@@ -18,11 +18,12 @@ from sqlalchemy import Engine, select
 from cebridge.config import Settings
 from cebridge.demo import data, setup
 from cebridge.demo.canvas_site import CanvasSite
+from cebridge.errors import StorageError
 from cebridge.keys import KeyStore, keystore_for
 from cebridge.outbox import DeliveryResult, SinkLoader, deliver_due
 from cebridge.sinks.base import Sink, load_sink_factory
 from cebridge.store.cert_tables import CertificateRow
-from cebridge.store.db import SessionFactory, make_engine, safe_url, session_factory, transaction
+from cebridge.store.db import SessionFactory, check_connection, make_engine, safe_url, session_factory, transaction
 from cebridge.store.migrate import current, upgrade
 from cebridge.store.tables import Clinician, ComplianceSnapshot, LicenseRow
 from cebridge.sync.pipeline import ConnectorSummary, Progress, sync_all
@@ -199,20 +200,40 @@ def open_demo_store(settings: Settings) -> tuple[Engine, SessionFactory]:
     """The configured database (SQLite under ``CEBRIDGE_HOME`` by default), migrated to the latest schema."""
     settings.ensure_home()
     engine = make_engine(settings)
-    upgrade(engine)
+    _migrate(engine)
     return engine, session_factory(engine)
 
 
+def _migrate(engine: Engine) -> None:
+    """Check the database answers (one clear error when it does not), then bring it to the latest schema."""
+    try:
+        check_connection(engine)
+    except StorageError:
+        engine.dispose()
+        raise
+    upgrade(engine)
+
+
 def run_demo(settings: Settings, emit: Emit, *, engine: Engine | None = None) -> DemoResult:
-    """Run the demo against ``settings``' home and database; safe to run again on the same home."""
+    """Run the demo against ``settings``' home and database; safe to run again on the same home.
+
+    With ``engine`` the caller's engine is used (and left open); otherwise one is made and disposed here.
+    """
     started = time.monotonic()
-    home = settings.home
-    if engine is None:
-        engine, factory = open_demo_store(settings)
-    else:
+    if engine is not None:
         settings.ensure_home()
-        upgrade(engine)
-        factory = session_factory(engine)
+        _migrate(engine)
+        return _run(settings, emit, engine, started)
+    own, _ = open_demo_store(settings)
+    try:
+        return _run(settings, emit, own, started)
+    finally:
+        own.dispose()
+
+
+def _run(settings: Settings, emit: Emit, engine: Engine, started: float) -> DemoResult:
+    home = settings.home
+    factory = session_factory(engine)
     emit(f"database {safe_url(engine.url)} at revision {current(engine)}", True)
     keys = keystore_for(home)
     keys.active()
