@@ -102,3 +102,22 @@ def test_every_link_and_form_carries_the_launch_token(seeded: Site) -> None:
         for form in doc.find_all("form"):
             hidden = {i.attrs.get("name"): i.attrs.get("value") for i in form.find_all("input", type="hidden")}
             assert hidden.get("lt") == token
+
+
+def test_an_unreachable_database_is_a_clear_503_page(seeded: Site) -> None:
+    from sqlalchemy import create_engine
+
+    from cebridge.store.db import session_factory
+
+    token = seeded.launch()
+    ext = seeded.app.extensions["cebridge"]
+    ext["engine"].dispose()
+    broken = create_engine("sqlite:////nonexistent-dir/cebridge.db")
+    ext["engine"], ext["sessions"] = broken, session_factory(broken)
+    resp = seeded.get("/dashboard/", token)
+    assert resp.status_code == 503
+    doc = parse(resp.get_data(as_text=True))
+    assert doc.by_id("code").text == "unavailable"
+    assert "try again in a minute" in doc.by_id("message").text
+    assert "nonexistent-dir" not in resp.get_data(as_text=True)  # no internal detail on the page
+    broken.dispose()

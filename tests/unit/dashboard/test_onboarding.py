@@ -260,3 +260,11 @@ def test_hints_say_what_each_board_derives_its_cycle_from(site: Site) -> None:
     assert re.search(r"birth month", hints["tx-lcsw"])
     assert "issue date" in hints["tx-lpc"]
     assert "its own calendar" in hints["fl-lmhc"]
+
+
+def test_submitting_the_form_twice_stores_one_clinician_and_one_license(site: Site) -> None:
+    token = site.launch("new-user", name="New Person")
+    assert _post(site, token, TX).status_code == 303
+    assert _post(site, token, TX).status_code == 303  # a double click, or the back button and submit again
+    clinicians, licenses, _ = _counts(site)
+    assert (clinicians, licenses) == (1, 1)
