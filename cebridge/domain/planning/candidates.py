@@ -70,6 +70,7 @@ class Candidate:
     slots: tuple[Slot, ...] = ()
     goals: frozenset[int] = frozenset()
     group: int | None = None  # shared by offerings that are the same course (title and provider)
+    steady: bool = True  # on demand: every license sees it the same whenever it is taken before the deadline
 
     @property
     def id(self) -> str:
@@ -148,6 +149,7 @@ def build_pool(request: PlanRequest, views: list[LicenseView], *, within_budget:
     if opts.budget is not None and within_budget:
         ceiling = opts.budget + (opts.goal_budget or ZERO)
     pool = Pool(request, views, [])
+    changes = {id(v): v.changes(as_of, v.deadline) for v in views}
     groups: dict[tuple[str, str], list[Candidate]] = {}
     for index, offering in enumerate(request.catalog):
         goals: frozenset[int] = frozenset()
@@ -165,6 +167,9 @@ def build_pool(request: PlanRequest, views: list[LicenseView], *, within_budget:
             slots = _distinct_slots(offering, found, views, as_of, weekly=opts.hours_per_week is not None)
         else:
             facts = tuple(v.fact(offering, as_of) for v in views)
+        steady = live or all(
+            v.fact(offering, day) == f for v, f in zip(views, facts, strict=True) for day in changes[id(v)]
+        )
         cand = Candidate(
             offering=offering,
             index=index,
@@ -174,6 +179,7 @@ def build_pool(request: PlanRequest, views: list[LicenseView], *, within_budget:
             facts=facts,
             slots=slots,
             goals=goals,
+            steady=steady,
         )
         if not cand.helps(len(views)):
             pool.set_aside[offering.id] = "no_use"

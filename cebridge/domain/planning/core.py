@@ -121,8 +121,8 @@ def assemble(pool: Pool, outcome: Outcome, unmet: list[Unmet]) -> Plan:
     covered = sorted({g for c in courses for g in c.goals}, key=goal_names.index)
     return Plan(
         as_of=pool.as_of,
-        feasible=outcome.complete,
-        optimal=outcome.optimal,
+        feasible=all(r.compliant for r in outcome.reports),
+        optimal=outcome.optimal and outcome.complete,
         currency=(pool.request.catalog[0].price.currency if pool.request.catalog else "USD"),
         courses=courses,
         total_cost=sum((c.price for c in courses), ZERO),

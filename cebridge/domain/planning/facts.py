@@ -11,7 +11,7 @@ afterwards, so a difference here shows up as a rejected candidate, never as a wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -134,6 +134,18 @@ class LicenseView:
         self._cap_flags = sorted(
             {n for r in self.rooms for n in (r.cap.match.flag_true, r.cap.match.flag_false) if n is not None}
         )
+
+    def changes(self, start: date, end: date) -> list[date]:
+        """Days in ``(start, end]`` on which the rules' view of an offering may change: an approval starts or
+        lapses, a cap starts to apply."""
+        days: set[date] = set()
+        for rule in self.version.approvers:
+            if rule.valid_from:
+                days.add(rule.valid_from)
+            if rule.valid_to:
+                days.add(rule.valid_to + timedelta(days=1))
+        days |= {r.cap.applies_from for r in self.rooms if r.cap.applies_from}
+        return sorted(d for d in days if start < d <= end)
 
     @property
     def open(self) -> bool:

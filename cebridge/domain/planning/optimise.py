@@ -17,7 +17,7 @@ from decimal import Decimal
 from cebridge.domain.report import ComplianceReport
 
 from .candidates import Candidate, Pool
-from .lp import Row, Solution
+from .lp import Row, Solution, SolverError
 from .numbers import Scale
 from .program import PlanProgram, Relax
 from .schedule import Chosen, Placement, ordered, place
@@ -110,7 +110,11 @@ def chosen(prog: PlanProgram, sol: Solution) -> list[Chosen]:
 
 
 def solve(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | None = None) -> Outcome | None:
-    """The best plan that closes every gap and that the engine confirms, or None when there is none."""
+    """The best plan that closes every gap and that the engine confirms, or None when there is none.
+
+    Raises:
+        SolverError: the engine rejected :data:`MAX_CUTS` answers in a row (the caller may search instead).
+    """
     prog = PlanProgram(pool, cands, scale)
     for _ in range(MAX_CUTS):
         sol = lexicographic(prog, time_limit)
@@ -121,8 +125,12 @@ def solve(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | 
         if got is not None:
             placements, reports = got
             return Outcome(placements, reports, sol.optimal, True)
+        if prog.orderable and not prog.in_order:
+            # The answer split a cap's room in a way no date order gives: add what date order implies.
+            prog = PlanProgram(pool, cands, scale, in_order=True)
+            continue
         prog.cut(sol)
-    return None
+    raise SolverError(f"the compliance engine rejected {MAX_CUTS} candidate plans in a row; no plan was confirmed")
 
 
 def best_effort(

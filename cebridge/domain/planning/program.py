@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cebridge.domain.base import ZERO
+
 from .candidates import Candidate, Pool, week_index
 from .facts import Fact
 from .lp import Program, Row, Solution
@@ -52,8 +54,12 @@ class Relax:
 class PlanProgram:
     """The program for one pool of candidates."""
 
-    def __init__(self, pool: Pool, cands: list[Candidate], scale: Scale, relax: Relax = Relax()) -> None:
+    def __init__(
+        self, pool: Pool, cands: list[Candidate], scale: Scale, relax: Relax = Relax(), *, in_order: bool = False
+    ) -> None:
         self.pool = pool
+        self.in_order = in_order
+        self.orderable = False  # whether some cap has two or more courses only it limits
         self.cands = cands
         self.scale = scale
         self.relax = relax
@@ -161,21 +167,26 @@ class PlanProgram:
         comp_rows: list[Row] = [{} for _ in view.needs]
         total: Row = {}
         cap_rows: list[Row] = [{} for _ in view.rooms]
+        members: list[list[tuple[int, float, Row, bool]]] = [[] for _ in view.rooms]  # (c, h, u, only cap)
         counted_col: list[Row | None] = []
-        for i, cand in enumerate(self.cands):
+        facts = [self._fact(cand, lic) if self.u[i][lic] is not None else None for i, cand in enumerate(self.cands)]
+        binding = self._binding(lic, facts)
+        for i, _cand in enumerate(self.cands):
             u = self.u[i][lic]
-            fact = self._fact(cand, lic) if u is not None else None
+            fact = facts[i]
             if u is None or fact is None:
                 counted_col.append(None)
                 continue
             h = float(s.h(fact.hours))
-            if fact.caps:
+            caps = fact.caps & binding
+            if caps:
                 c = p.var(0.0, h, integer=False)
                 p.row({c: 1.0, **{k: -h * v for k, v in u.items()}}, hi=0.0)
                 self.capped[(i, lic)] = c
                 counted: Row = {c: 1.0}
-                for k in fact.caps:
+                for k in caps:
                     cap_rows[k][c] = 1.0
+                    members[k].append((c, h, u, len(caps) == 1))
             else:
                 counted = {k: h * v for k, v in u.items()}
             counted_col.append(counted)
@@ -221,6 +232,40 @@ class PlanProgram:
         for k, room in enumerate(view.rooms):
             if cap_rows[k]:
                 p.row(cap_rows[k], hi=float(s.h(room.room)))
+                if sum(1 for m in members[k] if m[3]) > 1:
+                    self.orderable = True
+                    if self.in_order:
+                        self._in_date_order(members[k], cap_rows[k], float(s.h(room.room)))
+
+    def _binding(self, lic: int, facts: list[Fact | None]) -> frozenset[int]:
+        """Caps that may bind: those whose candidates together hold more hours than the room left."""
+        view = self.pool.views[lic]
+        out = set()
+        for k, room in enumerate(view.rooms):
+            held = sum((f.hours for f in facts if f is not None and k in f.caps), ZERO)
+            if held > room.room:
+                out.add(k)
+        return frozenset(out)
+
+    def _in_date_order(self, members: list[tuple[int, float, Row, bool]], used: Row, room: float) -> None:
+        """What the engine's date-ordered caps allow, for courses under this cap only: at most one is counted
+        in part, and one counted in part or not at all means the cap is used up (every order of taking them
+        has these properties, so no plan the engine accepts is cut off)."""
+        p = self.p
+        partial: Row = {}
+        for c, h, u, alone in members:
+            if not alone:
+                continue
+            short = p.var()  # counted for less than its hours (or not counted)
+            none = p.var()  # counted for nothing
+            p.row({c: 1.0, **{k: -h * v for k, v in u.items()}, short: h}, lo=0.0)
+            p.row({c: 1.0, none: h}, hi=h)
+            p.row({short: 1.0, none: -1.0}, lo=0.0)
+            p.row({**used, short: -room}, lo=0.0)
+            partial[short] = 1.0
+            partial[none] = -1.0
+        if len(partial) > 2:
+            p.row(partial, hi=1.0)
 
     def _at_least(self, row: Row, amount: int, slack: dict[Any, int], key: object) -> None:
         if self.relax.elastic:

@@ -5,7 +5,9 @@ Offering ``a`` *dominates* ``b`` when ``a`` can stand in for ``b`` in any plan a
 can (on demand, or the same single session), and for every license that accepts ``b`` it is accepted too,
 earns at least as many hours, feeds every requirement ``b`` feeds, counts toward every completion minimum
 ``b`` counts toward, and falls under no cap ``b`` escapes (under a cap, with exactly the same hours).
-Offerings that are the same course as another in the catalog never stand in (only one of them may be taken).
+Offerings that are the same course as another in the catalog never stand in (only one of them may be taken),
+nor do on-demand offerings whose acceptance changes before the deadline (an approval that lapses): when they
+are taken decides what they are worth.
 
 Dominance alone does not allow removing ``b``: a plan may need ``b`` *and* ``a``. But a plan never needs more
 than ``K`` courses each at least as good as ``b``, where ``K`` is enough of them to supply every hour any
@@ -100,7 +102,8 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
             kind = -1
         else:
             kind = kinds.setdefault((c.slots[0].day, c.slots[0].week), len(kinds) + 1)
-        profiles.append(_Profile(tuple(sig), kind, c.group is None and kind >= 0, need, c.goals, tuple(lic)))
+        can_dom = c.group is None and kind >= 0 and c.steady
+        profiles.append(_Profile(tuple(sig), kind, can_dom, need, c.goals, tuple(lic)))
     cost = np.array([scale.m(c.cost) for c in cands], dtype=np.int64)
     time = np.array([scale.t(c.time) for c in cands], dtype=np.int64)
     kind_arr = np.array([p.kind for p in profiles], dtype=np.int64)

@@ -39,10 +39,19 @@ class Chosen:
     due: date
     rank: float = 0.0  # order among on-demand courses with the same deadline (lower first)
 
+    @property
+    def waits(self) -> bool:
+        """A capped on-demand course the solver did not count in full (rank above -1)."""
+        return self.slot is None and self.rank > -1 and any(f.accepted and f.caps for f in self.candidate.facts)
 
-def place(pool: Pool, chosen: Sequence[Chosen]) -> list[Placement] | None:
+
+def place(pool: Pool, chosen: Sequence[Chosen], *, late: bool = True) -> list[Placement] | None:
     """Placements for ``chosen`` in the given on-demand order, or None when they do not fit before their
-    deadlines under the weekly limit."""
+    deadlines under the weekly limit.
+
+    With ``late``, capped on-demand courses the solver did not count in full wait until after the plan's live
+    sessions: the engine applies caps in date order, and those courses should take only the room left over.
+    """
     as_of = pool.as_of
     weekly = pool.request.options.hours_per_week
     out: list[Placement] = []
@@ -53,16 +62,27 @@ def place(pool: Pool, chosen: Sequence[Chosen]) -> list[Placement] | None:
             out.append(Placement(ch.candidate, ch.slot, ch.slot.week, ch.slot.day, ch.due))
     if weekly is not None and any(v > weekly for v in load.values()):
         return None
+    last_live = max((p.day for p in out), default=None)
     demand = [ch for ch in chosen if ch.slot is None]
-    used_days: dict[int, int] = {}
+    if late and last_live is not None:
+        demand = [ch for ch in demand if not ch.waits] + [ch for ch in demand if ch.waits]
     if weekly is None:
-        for n, ch in enumerate(demand):
-            day = min(as_of + timedelta(days=n), ch.due)
-            out.append(Placement(ch.candidate, None, week_index(as_of, day), day, ch.due))
+        day = as_of - timedelta(days=1)
+        for ch in demand:
+            day = day + timedelta(days=1)
+            if late and ch.waits and last_live is not None:
+                day = max(day, last_live + timedelta(days=1))
+            when = max(as_of, min(day, ch.due))
+            out.append(Placement(ch.candidate, None, week_index(as_of, when), when, ch.due))
         return out
     week = 0
     left = weekly - load.get(0, ZERO)
+    used_days: dict[int, int] = {}
     for ch in demand:
+        after = last_live if late and ch.waits and last_live is not None else None
+        if after is not None and week_index(as_of, after) > week:
+            week = week_index(as_of, after)
+            left = weekly - load.get(week, ZERO)
         need = ch.candidate.time
         while left <= 0 and need > 0:
             week += 1
@@ -79,11 +99,13 @@ def place(pool: Pool, chosen: Sequence[Chosen]) -> list[Placement] | None:
         if week > week_index(as_of, ch.due):
             return None
         start = max(monday(as_of) + timedelta(weeks=week), as_of)
+        if after is not None:
+            start = max(start, after + timedelta(days=1))
         k = used_days.get(week, 0)
         used_days[week] = k + 1
         end = min(monday(as_of) + timedelta(weeks=week, days=6), ch.due)
-        day = min(start + timedelta(days=k), end)
-        out.append(Placement(ch.candidate, None, first, max(day, start if start <= end else end), ch.due))
+        day = max(as_of, min(start + timedelta(days=k), end))
+        out.append(Placement(ch.candidate, None, first, day, ch.due))
     return out
 
 

@@ -47,11 +47,16 @@ def evaluate_plan(pool: Pool, placements: Sequence[Placement]) -> list[Complianc
 
 
 def _orders(pool: Pool, chosen: list[Chosen]) -> Iterator[list[Chosen]]:
+    """The solver's order first (fully counted capped courses, then the partly counted one, then the rest).
+
+    Under one cap that order gives every course at least the hours the solver counted, so other orders can only
+    matter when the capped courses fall under several caps (of one license or of several)."""
     yield chosen
     capped = [
         n for n, ch in enumerate(chosen) if ch.slot is None and any(f.accepted and f.caps for f in ch.candidate.facts)
     ]
-    if len(capped) < 2:
+    caps = {(j, k) for n in capped for j, f in enumerate(chosen[n].candidate.facts) if f.accepted for k in f.caps}
+    if len(capped) < 2 or len(caps) < 2:
         return
     first = tuple(chosen[n] for n in capped)
     for count, perm in enumerate(itertools.permutations(first)):
@@ -67,11 +72,17 @@ def _orders(pool: Pool, chosen: list[Chosen]) -> Iterator[list[Chosen]]:
 
 def check(pool: Pool, chosen: Sequence[Chosen]) -> tuple[list[Placement], list[ComplianceReport]] | None:
     """Placements and the engine's reports for ``chosen`` when every license is then compliant, else None."""
+    tried: set[tuple[tuple[str, object], ...]] = set()
     for attempt in _orders(pool, ordered(chosen)):
-        placements = place(pool, attempt)
-        if placements is None:
-            continue
-        reports = evaluate_plan(pool, placements)
-        if all(r.compliant for r in reports):
-            return placements, reports
+        for late in (True, False):
+            placements = place(pool, attempt, late=late)
+            if placements is None:
+                continue
+            key = tuple(sorted((p.candidate.id, p.day) for p in placements))
+            if key in tried:
+                continue
+            tried.add(key)
+            reports = evaluate_plan(pool, placements)
+            if all(r.compliant for r in reports):
+                return placements, reports
     return None

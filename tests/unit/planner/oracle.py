@@ -46,9 +46,25 @@ def _capped(o: CreditOffering, states: Sequence[LicenseState]) -> bool:
     return False
 
 
+def _due(o: CreditOffering, states: Sequence[LicenseState], as_of: date) -> date:
+    """The earliest deadline among the licenses whose engine counts ``o`` taken on ``as_of``."""
+    dues = []
+    for s in states:
+        lic = s.license.model_copy(update={"cycle": s.report.cycle})
+        known = s.version().categories()
+        c = o.completed(as_of)
+        c = c.model_copy(update={"categories": sorted(set(c.categories) & known)})
+        result = evaluate(lic, [c], s.pack, as_of=s.report.as_of).completions[0]
+        if not any(r.code != "over_cap" for r in result.reasons):
+            dues.append(s.report.cycle.end)
+    return min(dues) if dues else max(s.report.cycle.end for s in states)
+
+
 def _schedules(
     subset: Sequence[CreditOffering], states: Sequence[LicenseState], as_of: date
 ) -> Iterator[list[Completion]]:
+    """Every session choice; every order of the capped on-demand courses, each split into those done right
+    away (one a day from ``as_of``, after the uncapped ones) and those done after the last live session."""
     last = max(s.report.cycle.end for s in states)
     live = [o for o in subset if o.sessions or o.format != "self_study"]
     demand = [o for o in subset if not (o.sessions or o.format != "self_study")]
@@ -60,11 +76,23 @@ def _schedules(
         session_choices.append(days)
     plain = [o for o in demand if not _capped(o, states)]
     capped = [o for o in demand if _capped(o, states)]
+    dues = {o.id: _due(o, states, as_of) for o in capped}
     for days in itertools.product(*session_choices):
         fixed = [o.completed(d) for o, d in zip(live, days, strict=True)]
+        last_live = max(days, default=None)
         for order in itertools.permutations(capped):
-            seq = plain + list(order)
-            yield fixed + [o.completed(as_of + timedelta(days=n)) for n, o in enumerate(seq)]
+            for split in range(len(order) + 1):
+                early = plain + list(order[:split])
+                done = [o.completed(as_of + timedelta(days=n)) for n, o in enumerate(early)]
+                day = as_of + timedelta(days=len(early) - 1)
+                for o in order[split:]:
+                    day = day + timedelta(days=1)
+                    if last_live is not None:
+                        day = max(day, last_live + timedelta(days=1))
+                    done.append(o.completed(max(as_of, min(day, dues[o.id]))))
+                yield fixed + done
+                if last_live is None:
+                    break  # without live sessions every split gives the same days
 
 
 def compliant(states: Sequence[LicenseState], existing: Sequence[Completion], new: Sequence[Completion]) -> bool:

@@ -143,3 +143,47 @@ def test_solver_without_an_answer_is_an_error() -> None:
     p2 = lp.Program()
     p2.row({}, lo=1.0)  # an empty row that cannot hold
     assert p2.solve({}) is None
+
+
+def test_when_the_engine_keeps_rejecting_answers_search_takes_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = pack(version(caps=[cap("self", {"formats": ["self_study"]}, max_hours="2")],
+                         total={"hours": 2, "source": ["s"]},
+                         requirements=[requirement("ethics", ["ethics"], 1),
+                                       requirement("cultural", ["cultural_diversity"], 1)]))
+    states = [state(lic(), rules, [])]
+    catalog = [offering("eth-ss", 2, 0, ["ethics"]), offering("cul-ss", 2, 0, ["cultural_diversity"]),
+               offering("cul-live", 1, 10, ["cultural_diversity"], fmt="live_in_person",
+                        sessions=[("2024-10-01T09:00:00Z", "2024-10-01T10:00:00Z")])]
+    monkeypatch.setattr(optimise, "MAX_CUTS", 1)
+    plan = make_plan(states, catalog, as_of=AS_OF)
+    assert plan.feasible and sorted(c.id for c in plan.courses) == ["cul-live", "eth-ss"]
+    with pytest.raises(SolverError, match="rejected 1 candidate plans"):
+        make_plan(states, catalog, as_of=AS_OF, method="milp")
+
+
+def test_an_approval_that_lapses_before_the_course_is_done_is_cut_off() -> None:
+    # ACA approval is accepted only until 2024-09-10; at one hour a week the free ACA course ends on 2024-09-16,
+    # so the engine rejects it and the planner falls back to the paid APA course.
+    rules = pack(version(approvers=[{"body": "APA", "source": ["s"]},
+                                    {"body": "ACA", "source": ["s"], "valid_to": "2024-09-10"}],
+                         total={"hours": 3, "source": ["s"]}, requirements=[requirement("ethics", ["ethics"], 3)]))
+    states = [state(lic(), rules, [])]
+    catalog = [offering("eth3-aca", 3, 0, ["ethics"], approvals=["ACA"]),
+               offering("eth3-apa", 3, 10, ["ethics"], approvals=["APA"])]
+    calls = []
+    real = optimise.check
+
+    def spy(pool: Any, picks: Any) -> Any:
+        got = real(pool, picks)
+        calls.append(([p.candidate.id for p in picks], got is not None))
+        return got
+
+    optimise.check = spy
+    try:
+        plan = make_plan(states, catalog, as_of=AS_OF, hours_per_week=Decimal(1))
+    finally:
+        optimise.check = real
+    assert calls == [(["eth3-aca"], False), (["eth3-apa"], True)]
+    assert [c.id for c in plan.courses] == ["eth3-apa"] and plan.total_cost == Decimal(10)
+    # Without the weekly limit it is done on the first day, while the approval holds.
+    assert [c.id for c in make_plan(states, catalog, as_of=AS_OF).courses] == ["eth3-aca"]
