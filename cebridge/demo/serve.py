@@ -46,7 +46,10 @@ class _QuietHandler(WSGIRequestHandler):
 class DemoServer:
     """A bound server whose settings carry its own URL as the tool's base URL; ``quiet`` drops the access log."""
 
-    def __init__(self, settings: Settings, host: str, port: int, *, quiet: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, host: str, port: int, *, quiet: bool = False, worker_interval: float = 3.0
+    ) -> None:
+        self.worker_interval = worker_interval
         self._app = _LateApp()
         handler = _QuietHandler if quiet else WSGIRequestHandler
         self._server: BaseWSGIServer = make_server(host, port, self._app, threaded=True, request_handler=handler)
@@ -86,7 +89,8 @@ class DemoServer:
         app.extensions["cebridge"]["engine"] = self.engine
         platform.install(app, demo_platform)
         keys = keystore_for(self.settings.home)
-        self.worker = DemoWorker(self.factory, sink_loader(self.settings, self.factory, keys), deliver_all)
+        loader = sink_loader(self.settings, self.factory, keys)
+        self.worker = DemoWorker(self.factory, loader, deliver_all, interval=self.worker_interval)
         self.platform = demo_platform
         self._app.target = app
         return app
