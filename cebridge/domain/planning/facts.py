@@ -21,6 +21,7 @@ from cebridge.domain.cycles import prorated
 from cebridge.domain.rules import ANY_CATEGORY, ActivityRule, Cap, Requirement, RuleVersion
 from cebridge.domain.units import board_hours
 from cebridge.domain.vocab import ACTIVITIES
+from cebridge.errors import InputError
 
 from .inputs import LicenseState
 
@@ -165,14 +166,11 @@ class LicenseView:
         results = self.state.report.completions
         supplies: list[Supply] = []
         keys: set[tuple[str, ...]] = set()
-        if len(ordered) != len(results):
-            # The report was computed from other completions: keep its allocation as it is.
-            for r in results:
-                if r.hours_counted > 0:
-                    idx = frozenset(i for i, n in enumerate(self.needs) if n.id in r.allocation)
-                    supplies.append(Supply(r.id, r.hours_counted, idx))
-                keys.add(("id", r.id))
-            return supplies, keys
+        if len(ordered) != len(results) or any(c.id != r.id for c, r in zip(ordered, results, strict=False)):
+            raise InputError(
+                f"the {self.board} report was computed from {len(results)} completions, not the {len(ordered)} "
+                "given: plan with the same completions the report was made from"
+            )
         for c, r in zip(ordered, results, strict=True):
             passed = not any(reason.code in FILTER_CODES for reason in r.reasons)
             if passed and c.activity != "carryover_in":

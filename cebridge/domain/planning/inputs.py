@@ -148,7 +148,13 @@ class PlanRequest:
             if offering.activity == "carryover_in":
                 raise InputError(f"catalog offering {offering.id!r}: carryover_in is not something one can take")
             for session in offering.sessions:
-                if session.end < session.start:
+                try:
+                    backwards = session.end < session.start
+                except TypeError:
+                    raise InputError(
+                        f"catalog offering {offering.id!r}: a session mixes times with and without a time zone"
+                    ) from None
+                if backwards:
                     raise InputError(f"catalog offering {offering.id!r}: a session ends before it starts")
 
 

@@ -413,3 +413,16 @@ def test_over_budget_when_the_only_way_costs_more_than_the_whole_budget() -> Non
     assert unmet["ethics"].code == "over_budget"
     assert "60.00 > budget 50.00" in unmet["ethics"].why
     assert [c.id for c in plan.courses] == ["cul2"]
+
+
+def test_the_report_must_come_from_the_completions_given() -> None:
+    s = state(lic(), PACK, EXISTING)
+    with pytest.raises(InputError, match="computed from 1 completions, not the 0 given"):
+        make_plan([s], [offering("eth3", 3, 0, ["ethics"])], as_of=AS_OF, completions=[])
+
+
+def test_a_session_mixing_time_zones_is_an_input_error() -> None:
+    bad = offering("x", 1, 0, ["ethics"], fmt="live_in_person",
+                   sessions=[("2024-10-01T09:00:00", "2024-10-01T12:00:00Z")])
+    with pytest.raises(InputError, match="mixes times with and without a time zone"):
+        _plan([bad])
