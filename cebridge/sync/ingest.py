@@ -3,22 +3,28 @@
 Called inside the batch's transaction (together with the connector state), so a batch is stored whole or not
 at all. Idempotent by ``(source, external_id)``: an unchanged re-delivery changes nothing; two writers racing on
 the same record end with one row (``ON CONFLICT DO NOTHING``, then the loser treats it as existing).
+
+The hot path is built for volume: each record is dumped to JSON once (that dump gives both its hash and its
+stored columns), the batch's existing rows are found with one query per 1,000 keys, new rows go in with one
+multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, changed rows with one ``executemany`` UPDATE, and
+audit entries with one multi-row INSERT: a handful of statements per batch, never one per record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cebridge.domain.records import CompletionRecord
 from cebridge.services import audit
-from cebridge.store.dialect import insert_for, insert_ignore
+from cebridge.store.dialect import insert_for
 from cebridge.store.tables import AuditEntry, CompletionRow, LicenseRow, PendingRecompute
 from cebridge.store.types import utcnow
 from cebridge.sync.mapping import OfferingFinder
@@ -39,6 +45,32 @@ AUDITED = (
     "version",
 )
 
+COMPLETIONS: Table = CompletionRow.__table__  # type: ignore[assignment]
+AUDIT_LOG: Table = AuditEntry.__table__  # type: ignore[assignment]
+PENDING: Table = PendingRecompute.__table__  # type: ignore[assignment]
+#: The columns an existing row is compared and audited by (its payload is never read back).
+_EXISTING = (COMPLETIONS.c.id, COMPLETIONS.c.record_hash, *(COMPLETIONS.c[name] for name in AUDITED))
+#: Columns an update rewrites.
+_UPDATED = (
+    "status",
+    "completed_at",
+    "completed_on",
+    "score",
+    "hours",
+    "learner",
+    "course",
+    "raw",
+    "record_hash",
+    "version",
+    "revoked_at",
+    "match_status",
+    "clinician_id",
+    "offering_id",
+    "updated_at",
+)
+#: Keys per ``IN (...)`` lookup.
+CHUNK = 1000
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -52,7 +84,7 @@ class Origin:
 
 @dataclass
 class IngestCounts:
-    """What one batch did."""
+    """What one batch did (``clinicians``: whose record it touched, so their licenses are recomputed)."""
 
     read: int = 0
     new: int = 0
@@ -64,209 +96,262 @@ class IngestCounts:
     clinicians: set[int] = field(default_factory=set)
 
     def add(self, other: IngestCounts) -> None:
+        """Add another batch's counts (not its clinicians: a long sync must not accumulate them)."""
         for name in ("read", "new", "changed", "unchanged", "revoked", "unmatched", "unmapped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.clinicians |= other.clinicians
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical JSON text a record hash is taken over: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def record_hash(record: CompletionRecord) -> str:
     """SHA-256 of the record's canonical JSON."""
-    text = json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(record.model_dump(mode="json")).encode()).hexdigest()
 
 
-def _fields(record: CompletionRecord, digest: str) -> dict[str, Any]:
-    data = record.model_dump(mode="json", include={"learner", "course", "raw"})
-    return {
-        "status": record.status,
-        "completed_at": record.completed_at,
-        "completed_on": record.completed_at.date() if record.completed_at else None,
-        "score": record.score,
-        "hours": record.hours,
-        "learner": data["learner"],
-        "course": data["course"],
-        "raw": data["raw"],
-        "record_hash": digest,
-    }
+@dataclass(slots=True)
+class _Item:
+    """One record of the batch, dumped once, with its match and offering decided."""
+
+    rec: CompletionRecord
+    data: dict[str, Any]
+    digest: str
+    match: Match = field(default_factory=lambda: Match("unmatched"))
+    offering_id: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        rec, data = self.rec, self.data
+        return {
+            "status": rec.status,
+            "completed_at": rec.completed_at,
+            "completed_on": rec.completed_at.date() if rec.completed_at else None,
+            "score": rec.score,
+            "hours": rec.hours,
+            "learner": data["learner"],
+            "course": data["course"],
+            "raw": data["raw"],
+            "record_hash": self.digest,
+        }
 
 
-def snapshot(row: CompletionRow) -> dict[str, Any]:
-    """The audited view of a completion row."""
+def _prepare(records: Sequence[CompletionRecord]) -> dict[tuple[str, str], _Item]:
+    latest: dict[tuple[str, str], CompletionRecord] = {}
+    for rec in records:  # the same record twice in one batch: the later one wins
+        latest[(rec.source, rec.external_id)] = rec
+    items = {}
+    for key, rec in latest.items():
+        data = rec.model_dump(mode="json")
+        items[key] = _Item(rec, data, hashlib.sha256(canonical_json(data).encode()).hexdigest())
+    return items
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """The audited view of a completion row (an ORM object or a result row)."""
     return {name: getattr(row, name) for name in AUDITED}
 
 
 def ingest(session: Session, origin: Origin, records: Sequence[CompletionRecord]) -> IngestCounts:
     """Store ``records`` in the caller's transaction and queue the affected licenses for recompute."""
     counts = IngestCounts(read=len(records))
-    latest: dict[tuple[str, str], CompletionRecord] = {}
-    for rec in records:  # the same record twice in one batch: the later one wins
-        latest[rec.key] = rec
-    existing = _load(session, latest)
+    items = _prepare(records)
+    conn = session.connection()
+    existing = _existing(conn, items)
     matcher = Matcher(session, origin.organization_id)
-    known = matcher.lookup(k for rec in latest.values() for k in learner_keys(rec.source, rec.learner.model_dump()))
+    known = matcher.lookup(k for it in items.values() for k in learner_keys(it.rec.source, it.data["learner"]))
     finder = OfferingFinder(session, origin.provider_id)
-    finder.prefetch(rec.course.model_dump() for rec in latest.values())
+    finder.prefetch(it.data["course"] for it in items.values())
+    for it in items.values():
+        it.match = matcher.decide(learner_keys(it.rec.source, it.data["learner"]), known)
+        it.offering_id = finder.find(it.data["course"])
 
-    fresh: list[tuple[CompletionRecord, str, Match, int | None]] = []
-    for key, rec in latest.items():
-        digest = record_hash(rec)
-        match = matcher.decide(learner_keys(rec.source, rec.learner.model_dump()), known)
-        offering_id = finder.find(rec.course.model_dump())
-        row = existing.get(key)
-        if row is None:
-            fresh.append((rec, digest, match, offering_id))
-        else:
-            _update(session, origin, row, rec, digest, match, offering_id, counts)
-    leftovers = _insert(session, origin, fresh, counts)
+    now = utcnow()
+    audits: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    fresh = [it for key, it in items.items() if key not in existing]
+    leftovers = _insert(conn, origin, fresh, now, counts, audits)
     if leftovers:  # inserted meanwhile by a concurrent writer: treat them as existing rows
-        again = _load(session, {r.key: r for r, *_ in leftovers})
-        for rec, digest, match, offering_id in leftovers:
-            _update(session, origin, again[rec.key], rec, digest, match, offering_id, counts)
+        existing |= _existing(conn, {(it.rec.source, it.rec.external_id): it for it in leftovers})
+    for key, row in existing.items():
+        _update(origin, row, items[key], now, counts, updates, audits)
+    if updates:
+        conn.execute(_UPDATE, updates)
+    if audits:
+        conn.execute(AUDIT_LOG.insert(), audits)
     queue_recompute(session, counts.clinicians)
     return counts
 
 
-def _load(session: Session, latest: dict[tuple[str, str], CompletionRecord]) -> dict[tuple[str, str], CompletionRow]:
-    keys = sorted(latest)
-    found: dict[tuple[str, str], CompletionRow] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        stmt = select(CompletionRow).where(tuple_(CompletionRow.source, CompletionRow.external_id).in_(chunk))
-        for row in session.scalars(stmt):
-            found[(row.source, row.external_id)] = row
+def _existing(conn: Connection, items: Mapping[tuple[str, str], _Item]) -> dict[tuple[str, str], Any]:
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in items:
+        by_source.setdefault(source, []).append(external_id)
+    found: dict[tuple[str, str], Any] = {}
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), CHUNK):
+            stmt = select(*_EXISTING).where(
+                COMPLETIONS.c.source == source, COMPLETIONS.c.external_id.in_(ids[start : start + CHUNK])
+            )
+            for row in conn.execute(stmt):
+                found[(row.source, row.external_id)] = row
     return found
 
 
 def _insert(
-    session: Session,
+    conn: Connection,
     origin: Origin,
-    fresh: list[tuple[CompletionRecord, str, Match, int | None]],
+    fresh: list[_Item],
+    now: datetime,
     counts: IngestCounts,
-) -> list[tuple[CompletionRecord, str, Match, int | None]]:
+    audits: list[dict[str, Any]],
+) -> list[_Item]:
+    """Insert the batch's new rows; returns those another writer inserted first."""
     if not fresh:
         return []
-    now = utcnow()
     rows = []
-    for rec, digest, match, offering_id in fresh:
-        values = _fields(rec, digest)
+    for it in fresh:
+        values = it.fields()
         values.update(
-            source=rec.source,
-            external_id=rec.external_id,
+            source=it.rec.source,
+            external_id=it.rec.external_id,
             organization_id=origin.organization_id,
             connector_id=origin.connector_id,
             provider_id=origin.provider_id,
-            clinician_id=match.clinician_id,
-            match_status=match.status,
-            offering_id=offering_id,
+            clinician_id=it.match.clinician_id,
+            match_status=it.match.status,
+            offering_id=it.offering_id,
             version=1,
-            revoked_at=now if rec.status == "revoked" else None,
+            revoked_at=now if it.rec.status == "revoked" else None,
             created_at=now,
             updated_at=now,
         )
         rows.append(values)
     stmt = (
-        insert_for(session, CompletionRow)
+        insert_for(conn, COMPLETIONS)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(CompletionRow.id, CompletionRow.source, CompletionRow.external_id)
+        .returning(COMPLETIONS.c.id, COMPLETIONS.c.source, COMPLETIONS.c.external_id)
     )
-    inserted = {(s, e): i for i, s, e in session.execute(stmt, rows)}
-    audits = []
+    inserted = {(s, e): i for i, s, e in conn.execute(stmt, rows)}
     leftovers = []
-    for (rec, _digest, match, offering_id), values in zip(fresh, rows, strict=True):
-        row_id = inserted.get(rec.key)
+    for it, values in zip(fresh, rows, strict=True):
+        row_id = inserted.get((it.rec.source, it.rec.external_id))
         if row_id is None:
-            leftovers.append((rec, _digest, match, offering_id))
+            leftovers.append(it)
             continue
         counts.new += 1
-        counts.revoked += rec.status == "revoked"
-        counts.unmapped += offering_id is None
-        if match.clinician_id is None:
+        counts.revoked += it.rec.status == "revoked"
+        counts.unmapped += it.offering_id is None
+        if it.match.clinician_id is None:
             counts.unmatched += 1
             continue
-        counts.clinicians.add(match.clinician_id)
+        counts.clinicians.add(it.match.clinician_id)
         audits.append(
-            {
-                "at": now,
-                "actor": origin.actor,
-                "action": "completion.added",
-                "entity": "completion",
-                "entity_id": row_id,
-                "clinician_id": match.clinician_id,
-                "before": None,
-                "after": audit.jsonable({k: values.get(k) for k in AUDITED} | {"version": 1}),
-            }
+            _audit(
+                origin, now, "completion.added", row_id, it.match.clinician_id, None, {k: values[k] for k in AUDITED}
+            )
         )
-    if audits:
-        session.execute(insert_for(session, AuditEntry), audits)
     return leftovers
 
 
-def _update(
-    session: Session,
+def _audit(
     origin: Origin,
-    row: CompletionRow,
-    rec: CompletionRecord,
-    digest: str,
-    match: Match,
-    offering_id: int | None,
+    now: datetime,
+    action: str,
+    entity_id: int,
+    clinician_id: int | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "actor": origin.actor,
+        "action": action,
+        "entity": "completion",
+        "entity_id": entity_id,
+        "clinician_id": clinician_id,
+        "before": audit.jsonable(before) if before is not None else None,
+        "after": audit.jsonable(after),
+    }
+
+
+_UPDATE = (
+    update(COMPLETIONS)
+    .where(COMPLETIONS.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in _UPDATED})
+)
+
+
+def _update(
+    origin: Origin,
+    row: Any,
+    it: _Item,
+    now: datetime,
     counts: IngestCounts,
+    updates: list[dict[str, Any]],
+    audits: list[dict[str, Any]],
 ) -> None:
-    same = row.record_hash == digest
+    """Decide what an existing row becomes; queue its UPDATE and audit entry (nothing when it is unchanged)."""
+    same = row.record_hash == it.digest
+    match = it.match
     # A person's link is never undone by a later delivery; an automatic match may change (a corrected e-mail).
     if row.match_status == "linked":
         match = Match("linked", row.clinician_id)
     rematch = (match.status, match.clinician_id) != (row.match_status, row.clinician_id)
-    remap = offering_id != row.offering_id and offering_id is not None
+    remap = it.offering_id != row.offering_id and it.offering_id is not None
     if same and not rematch and not remap:
         counts.unchanged += 1
         counts.unmatched += row.clinician_id is None
         counts.unmapped += row.offering_id is None
         return
     before = snapshot(row)
-    old_clinician = row.clinician_id
+    after = dict(before)
+    # An unchanged hash means an unchanged record, so its fields are rewritten with the values they have.
+    new = it.fields()
+    new.update(version=row.version, revoked_at=row.revoked_at)
     if not same:
-        for name, value in _fields(rec, digest).items():
-            setattr(row, name, value)
-        row.version += 1
-        if rec.status == "revoked" and row.revoked_at is None:
-            row.revoked_at = utcnow()
+        new["version"] = row.version + 1
+        if it.rec.status == "revoked" and row.revoked_at is None:
+            new["revoked_at"] = now
             counts.revoked += 1
-        elif rec.status != "revoked":
-            row.revoked_at = None
+        elif it.rec.status != "revoked":
+            new["revoked_at"] = None
         counts.changed += 1
     else:
         counts.unchanged += 1
-    row.match_status, row.clinician_id = match.status, match.clinician_id
-    if offering_id is not None:
-        row.offering_id = offering_id
-    row.updated_at = utcnow()
-    counts.unmatched += row.clinician_id is None
-    counts.unmapped += row.offering_id is None
-    for clinician in {old_clinician, row.clinician_id} - {None}:
-        assert clinician is not None
-        counts.clinicians.add(clinician)
-    if old_clinician is not None or row.clinician_id is not None:
-        action = "completion.revoked" if rec.status == "revoked" and not same else "completion.changed"
-        audit.record(
-            session,
-            actor=origin.actor,
-            action=action,
-            entity="completion",
-            entity_id=row.id,
-            clinician_id=row.clinician_id or old_clinician,
-            before=before,
-            after=snapshot(row),
-        )
+    new.update(
+        match_status=match.status,
+        clinician_id=match.clinician_id,
+        offering_id=it.offering_id if it.offering_id is not None else row.offering_id,
+        updated_at=now,
+    )
+    after.update({k: new[k] for k in AUDITED if k in new})
+    updates.append({"row_id": row.id, **{f"new_{k}": v for k, v in new.items()}})
+    counts.unmatched += match.clinician_id is None
+    counts.unmapped += new["offering_id"] is None
+    old_clinician = row.clinician_id
+    counts.clinicians.update(c for c in (old_clinician, match.clinician_id) if c is not None)
+    if old_clinician is not None or match.clinician_id is not None:
+        action = "completion.revoked" if it.rec.status == "revoked" and not same else "completion.changed"
+        audits.append(_audit(origin, now, action, row.id, match.clinician_id or old_clinician, before, after))
 
 
 def queue_recompute(session: Session, clinicians: Iterable[int]) -> int:
     """Queue every license of these clinicians for a compliance recompute (durable, idempotent)."""
     ids = sorted(set(clinicians))
     license_ids: list[int] = []
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids), CHUNK):
         license_ids += session.scalars(
-            select(LicenseRow.id).where(LicenseRow.clinician_id.in_(ids[start : start + 500]))
+            select(LicenseRow.id).where(LicenseRow.clinician_id.in_(ids[start : start + CHUNK]))
         ).all()
-    now = utcnow()
-    insert_ignore(session, PendingRecompute, [{"license_id": i, "queued_at": now} for i in license_ids], "license_id")
+    if license_ids:
+        # ON CONFLICT DO UPDATE, not DO NOTHING: on PostgreSQL a license a drain holds (FOR UPDATE) is waited for,
+        # so a change stored while it is being recomputed queues it again instead of vanishing with the drain's
+        # DELETE. A license waiting for a missing fact (last_error) keeps waiting.
+        stmt = insert_for(session, PENDING)
+        now = utcnow()
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["license_id"], set_={"queued_at": stmt.excluded.queued_at}),
+            [{"license_id": i, "queued_at": now} for i in license_ids],
+        )
     return len(license_ids)

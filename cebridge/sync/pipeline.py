@@ -28,6 +28,7 @@ from cebridge.errors import (
     StorageError,
 )
 from cebridge.store.db import SessionFactory, transaction
+from cebridge.store.dialect import insert_for
 from cebridge.store.tables import ConnectorConfig, ConnectorState, PendingRecompute, Provider, SyncRun
 from cebridge.store.types import utcnow
 from cebridge.sync.compliance import Packs, drain
@@ -118,11 +119,15 @@ def _store_batch(factory: SessionFactory, origin: Origin, records: list[Any], st
     with transaction(factory) as session:
         counts = ingest(session, origin, records)
         assert origin.connector_id is not None
-        current = session.get(ConnectorState, origin.connector_id)
-        if current is None:
-            session.add(ConnectorState(connector_id=origin.connector_id, state=state, updated_at=utcnow()))
-        else:
-            current.state, current.updated_at = state, utcnow()
+        stmt = insert_for(session, ConnectorState.__table__).values(
+            connector_id=origin.connector_id, state=state, updated_at=utcnow()
+        )
+        excluded = stmt.excluded
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["connector_id"], set_={"state": excluded.state, "updated_at": excluded.updated_at}
+            )
+        )
         return counts
 
 
