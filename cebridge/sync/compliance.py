@@ -1,20 +1,21 @@
-"""Recompute a license's compliance from the stored record and keep awards, snapshot and outbox in step.
+"""Recompute licenses' compliance from the stored record and keep awards, snapshot and outbox in step.
 
-Each license is recomputed in one transaction that writes its report snapshot, replaces its credit awards,
-enqueues certificate and report work for the sinks, and removes it from the pending queue: all or nothing.
+Licenses are taken from the durable pending queue a chunk at a time. One transaction per chunk reads the
+licenses, their clinicians' completions and the catalog, evaluates each license, then writes every report
+snapshot, replaces the credit awards, enqueues certificate and report work for the sinks, and removes the
+chunk from the queue: all or nothing. Reads and writes are a few statements per chunk, not per license.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cebridge.domain.completion import Completion, CreditOffering
@@ -34,8 +35,8 @@ from cebridge.store.tables import (
     PendingRecompute,
 )
 from cebridge.store.types import utcnow
-from cebridge.sync.events import Subscriptions, enqueue
-from cebridge.sync.mapping import to_completion
+from cebridge.sync.events import Subscriptions, add_rows, outbox_rows
+from cebridge.sync.mapping import completion_template, to_completion
 
 LINKED = ("matched", "linked")
 
@@ -78,6 +79,17 @@ class Offerings:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._cache: dict[int, CreditOffering] = {}
+        self._templates: dict[int, dict[str, Any]] = {}
+
+    def prefetch(self, offering_ids: Iterable[int]) -> None:
+        """Load these offerings in one query per 1,000 ids."""
+        wanted = sorted(set(offering_ids) - set(self._cache))
+        for start in range(0, len(wanted), _IN):
+            rows = self._session.execute(
+                select(Offering.id, Offering.data).where(Offering.id.in_(wanted[start : start + _IN]))
+            )
+            for offering_id, data in rows:
+                self._cache[offering_id] = CreditOffering.model_validate(data)
 
     def get(self, offering_id: int) -> CreditOffering:
         if offering_id not in self._cache:
@@ -85,9 +97,17 @@ class Offerings:
             self._cache[offering_id] = CreditOffering.model_validate(data)
         return self._cache[offering_id]
 
+    def completion(self, row: Any) -> Completion | None:
+        """:func:`~cebridge.sync.mapping.to_completion` of a stored row, built from the offering's template."""
+        template = self._templates.get(row.offering_id)
+        if template is None:
+            template = self._templates[row.offering_id] = completion_template(self.get(row.offering_id))
+        return to_completion(row, template)
+
 
 _COLUMNS = (
     CompletionRow.id,
+    CompletionRow.clinician_id,
     CompletionRow.offering_id,
     CompletionRow.status,
     CompletionRow.completed_on,
@@ -96,41 +116,59 @@ _COLUMNS = (
     CompletionRow.source,
     CompletionRow.external_id,
 )
+_SNAPSHOTS: Table = ComplianceSnapshot.__table__  # type: ignore[assignment]
+_AWARDS: Table = CreditAwardRow.__table__  # type: ignore[assignment]
+_PENDING: Table = PendingRecompute.__table__  # type: ignore[assignment]
+#: Ids per ``IN (...)`` lookup.
+_IN = 1000
 
 
-def recompute_license(
-    session: Session, lic_row: LicenseRow, packs: Packs, as_of: date, subs: Subscriptions, offerings: Offerings
-) -> None:
-    """Evaluate one license from its clinician's stored completions and store the outcome (caller's transaction)."""
+@dataclass
+class _Outcome:
+    """One license evaluated: what its snapshot, awards and events become."""
+
+    lic_row: Any
+    lic: License
+    data: dict[str, Any]
+    digest: str
+    rule_version: str
+    compliant: bool
+    awards: list[dict[str, Any]]
+    versions: dict[str, Any]
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _IN):
+        yield ids[start : start + _IN]
+
+
+def _completions_of(session: Session, clinician_ids: list[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {c: [] for c in clinician_ids}
+    for chunk in _chunks(sorted(set(clinician_ids))):
+        stmt = select(*_COLUMNS).where(
+            CompletionRow.clinician_id.in_(chunk),
+            CompletionRow.match_status.in_(LINKED),
+            CompletionRow.offering_id.is_not(None),
+        )
+        for row in session.execute(stmt):
+            out[row.clinician_id].append(row)
+    return out
+
+
+def _evaluate(lic_row: Any, rows: list[Any], packs: Packs, as_of: date, offerings: Offerings) -> _Outcome:
+    """Evaluate one license from its clinician's stored completions (pure: nothing is written here)."""
     lic = License.model_validate(lic_row.data)
     pack = packs.get(lic.board)
     known = packs.known_categories(lic.board)
     completions: list[Completion] = []
     versions: dict[str, Any] = {}
-    stmt = select(*_COLUMNS).where(
-        CompletionRow.clinician_id == lic_row.clinician_id,
-        CompletionRow.match_status.in_(LINKED),
-        CompletionRow.offering_id.is_not(None),
-    )
-    for row in session.execute(stmt):
-        completion = to_completion(row, offerings.get(row.offering_id))
+    for row in rows:
+        completion = offerings.completion(row)
         if completion is not None:
             completions.append(_for_board(completion, known))
             versions[completion.id] = row
     report = evaluate(lic, completions, pack, as_of=as_of)
     data = report.to_json()
-    digest = report_hash(data)
-
-    before = {
-        cid
-        for cid, hours in session.execute(
-            select(CreditAwardRow.completion_id, CreditAwardRow.hours).where(
-                CreditAwardRow.license_id == lic_row.id, CreditAwardRow.requirement == "total"
-            )
-        )
-        if hours > 0
-    }
-    session.execute(delete(CreditAwardRow).where(CreditAwardRow.license_id == lic_row.id))
     awards: list[dict[str, Any]] = [
         {
             "license_id": lic_row.id,
@@ -142,50 +180,101 @@ def recompute_license(
         for a in report.awards
         if a.completion_id in versions
     ]
+    return _Outcome(lic_row, lic, data, report_hash(data), report.rule_version, report.compliant, awards, versions)
+
+
+def recompute_licenses(
+    session: Session, license_ids: list[int], packs: Packs, as_of: date, subs: Subscriptions, offerings: Offerings
+) -> dict[int, str]:
+    """Recompute these licenses in the caller's transaction; returns the licenses that could not be evaluated.
+
+    All reads come first (licenses, their clinicians' completions, the catalog), then each license is evaluated,
+    then every write goes out in bulk: old awards deleted and new ones inserted, snapshots upserted, outbox work
+    added. A license whose board needs a fact it lacks is left out of the writes (its previous snapshot and
+    awards stay) and reported with the reason.
+    """
+    lic_rows: list[Any] = []
+    for chunk in _chunks(license_ids):
+        lic_rows += session.execute(
+            select(LicenseRow.id, LicenseRow.clinician_id, LicenseRow.data).where(LicenseRow.id.in_(chunk))
+        ).all()
+    lic_rows.sort(key=lambda r: r.id)
+    by_clinician = _completions_of(session, [r.clinician_id for r in lic_rows])
+    offerings.prefetch(row.offering_id for rows in by_clinician.values() for row in rows)
+    outcomes: list[_Outcome] = []
+    failed: dict[int, str] = {}
+    for lic_row in lic_rows:
+        try:
+            outcomes.append(_evaluate(lic_row, by_clinician[lic_row.clinician_id], packs, as_of, offerings))
+        except CebridgeError as exc:
+            failed[lic_row.id] = exc.user_message[:2000]
+    if outcomes:
+        _store(session, outcomes, as_of, subs)
+    return failed
+
+
+def _store(session: Session, outcomes: list[_Outcome], as_of: date, subs: Subscriptions) -> None:
+    conn = session.connection()
+    ids = [o.lic_row.id for o in outcomes]
+    before: dict[int, set[int]] = {i: set() for i in ids}
+    old_hash: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for lic_id, cid, hours in conn.execute(
+            select(_AWARDS.c.license_id, _AWARDS.c.completion_id, _AWARDS.c.hours).where(
+                _AWARDS.c.license_id.in_(chunk), _AWARDS.c.requirement == "total"
+            )
+        ):
+            if hours > 0:
+                before[lic_id].add(cid)
+        old_hash.update(
+            conn.execute(
+                select(_SNAPSHOTS.c.license_id, _SNAPSHOTS.c.report_hash).where(_SNAPSHOTS.c.license_id.in_(chunk))
+            ).all()
+        )
+        conn.execute(delete(_AWARDS).where(_AWARDS.c.license_id.in_(chunk)))
+    awards = [a for o in outcomes for a in o.awards]
     if awards:
-        session.execute(insert_for(session, CreditAwardRow), awards)
-    after: set[int] = {
-        int(a["completion_id"]) for a in awards if a["requirement"] == "total" and Decimal(a["hours"]) > 0
-    }
-
-    old_hash = session.scalar(select(ComplianceSnapshot.report_hash).where(ComplianceSnapshot.license_id == lic_row.id))
-    values = {
-        "computed_at": utcnow(),
-        "as_of": as_of,
-        "rule_version": report.rule_version,
-        "compliant": report.compliant,
-        "report": data,
-        "report_hash": digest,
-    }
-    stmt_up = insert_for(session, ComplianceSnapshot).values(license_id=lic_row.id, **values)
-    session.execute(stmt_up.on_conflict_do_update(index_elements=["license_id"], set_=values))
+        conn.execute(_AWARDS.insert(), awards)
+    now = utcnow()
+    snapshots = [
+        {
+            "license_id": o.lic_row.id,
+            "computed_at": now,
+            "as_of": as_of,
+            "rule_version": o.rule_version,
+            "compliant": o.compliant,
+            "report": o.data,
+            "report_hash": o.digest,
+        }
+        for o in outcomes
+    ]
+    stmt = insert_for(conn, _SNAPSHOTS)
+    columns = ("computed_at", "as_of", "rule_version", "compliant", "report", "report_hash")
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["license_id"], set_={c: getattr(stmt.excluded, c) for c in columns}),
+        snapshots,
+    )
     if subs:
-        _events(session, subs, lic_row, lic, data, digest, old_hash != digest, before, after, versions)
+        rows: list[dict[str, Any]] = []
+        for o in outcomes:
+            after = {int(a["completion_id"]) for a in o.awards if a["requirement"] == "total" and a["hours"] > 0}
+            rows += _events(subs, o, old_hash.get(o.lic_row.id) != o.digest, before[o.lic_row.id], after)
+        add_rows(session, rows)
 
 
-def _events(
-    session: Session,
-    subs: Subscriptions,
-    lic_row: LicenseRow,
-    lic: License,
-    data: dict[str, object],
-    digest: str,
-    changed: bool,
-    before: set[int],
-    after: set[int],
-    versions: dict[str, Any],
-) -> None:
-    results = {str(r["id"]): r for r in data["completions"]}  # type: ignore[attr-defined]
+def _events(subs: Subscriptions, o: _Outcome, changed: bool, before: set[int], after: set[int]) -> list[dict[str, Any]]:
+    lic_row, data, versions = o.lic_row, o.data, o.versions
+    results = {str(r["id"]): r for r in data["completions"]}
     base = {
         "license_id": lic_row.id,
         "clinician_id": lic_row.clinician_id,
-        "board": lic.board,
-        "license_number": lic.license_number,
+        "board": o.lic.board,
+        "license_number": o.lic.license_number,
     }
+    rows: list[dict[str, Any]] = []
     for cid in sorted(after):
         row = versions[str(cid)]
-        enqueue(
-            session,
+        rows += outbox_rows(
             subs,
             "certificate.issue",
             f"{lic_row.id}:{cid}:v{row.version}",
@@ -203,9 +292,10 @@ def _events(
     for cid in sorted(before - after):
         row_or_none = versions.get(str(cid))
         version = row_or_none.version if row_or_none is not None else "gone"
-        enqueue(session, subs, "certificate.revoke", f"{lic_row.id}:{cid}:v{version}", base | {"completion_id": cid})
+        rows += outbox_rows(subs, "certificate.revoke", f"{lic_row.id}:{cid}:v{version}", base | {"completion_id": cid})
     if changed:
-        enqueue(session, subs, "compliance.updated", f"{lic_row.id}:{digest}", base | {"report": data})
+        rows += outbox_rows(subs, "compliance.updated", f"{lic_row.id}:{o.digest}", base | {"report": data})
+    return rows
 
 
 @dataclass
@@ -221,7 +311,7 @@ def drain(
     *,
     packs: Packs | None = None,
     as_of: date | None = None,
-    chunk: int = 50,
+    chunk: int = 200,
     on_progress: Callable[[int], None] | None = None,
 ) -> DrainResult:
     """Recompute every pending license, ``chunk`` licenses per transaction, until the queue is empty.
@@ -233,34 +323,29 @@ def drain(
     day = as_of or today()
     result = DrainResult()
     while True:
-        done_before = result.recomputed
-        done = 0
         with transaction(factory) as session:
-            pending = session.scalars(
-                select(PendingRecompute)
-                .where(PendingRecompute.last_error.is_(None))
-                .order_by(PendingRecompute.license_id)
-                .limit(chunk)
-                .with_for_update(skip_locked=True)
-            ).all()
+            pending = list(
+                session.scalars(
+                    select(PendingRecompute.license_id)
+                    .where(PendingRecompute.last_error.is_(None))
+                    .order_by(PendingRecompute.license_id)
+                    .limit(chunk)
+                    .with_for_update(skip_locked=True)
+                )
+            )
             if not pending:
                 return result
-            subs = Subscriptions(session)
-            offerings = Offerings(session)
-            for item in pending:
-                lic_row = session.get(LicenseRow, item.license_id)
-                if lic_row is None:
-                    session.delete(item)
-                    continue
-                try:
-                    with session.begin_nested():
-                        recompute_license(session, lic_row, packs, day, subs, offerings)
-                except CebridgeError as exc:
-                    item.last_error = exc.user_message[:2000]
-                    result.failed += 1
-                    continue
-                session.delete(item)
-                result.recomputed += 1
-            done = result.recomputed - done_before
+            failed = recompute_licenses(session, pending, packs, day, Subscriptions(session), Offerings(session))
+            done = [i for i in pending if i not in failed]
+            conn = session.connection()
+            for ids in _chunks(done):
+                conn.execute(delete(_PENDING).where(_PENDING.c.license_id.in_(ids)))
+            if failed:
+                stmt = update(_PENDING).where(_PENDING.c.license_id == bindparam("lid"))
+                conn.execute(
+                    stmt.values(last_error=bindparam("err")), [{"lid": i, "err": e} for i, e in failed.items()]
+                )
+        result.recomputed += len(done)
+        result.failed += len(failed)
         if on_progress is not None and done:
-            on_progress(done)
+            on_progress(len(done))

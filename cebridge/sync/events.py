@@ -39,21 +39,35 @@ class Subscriptions:
         return bool(self._by_kind)
 
 
-def enqueue(session: Session, subs: Subscriptions, kind: str, event_key: str, payload: dict[str, Any]) -> int:
-    """Add ``kind`` work for every sink subscribed to it; returns how many rows were offered."""
+def outbox_rows(subs: Subscriptions, kind: str, event_key: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The outbox rows of one event: one per sink subscribed to ``kind`` (none when no sink wants it)."""
+    sinks = subs.sinks_for(kind)
+    if not sinks:
+        return []
     now = utcnow()
-    rows = [
+    body = jsonable(payload)
+    return [
         {
             "sink": sink,
             "kind": kind,
-            "payload": jsonable(payload),
+            "payload": body,
             "idempotency_key": f"{sink}:{kind}:{event_key}",
             "attempts": 0,
             "next_attempt_at": now,
             "dead_lettered": False,
             "created_at": now,
         }
-        for sink in subs.sinks_for(kind)
+        for sink in sinks
     ]
-    insert_ignore(session, OutboxItem, rows, "idempotency_key")
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows, skipping those whose idempotency key is already there."""
+    insert_ignore(session, OutboxItem.__table__, rows, "idempotency_key")
+
+
+def enqueue(session: Session, subs: Subscriptions, kind: str, event_key: str, payload: dict[str, Any]) -> int:
+    """Add ``kind`` work for every sink subscribed to it; returns how many rows were offered."""
+    rows = outbox_rows(subs, kind, event_key, payload)
+    add_rows(session, rows)
     return len(rows)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from cebridge.domain.base import trusted
 from cebridge.domain.completion import Completion, CreditOffering
 from cebridge.domain.records import EARNING_STATUSES
 from cebridge.store.tables import KEY_KINDS, Offering, OfferingKey
@@ -76,12 +77,36 @@ def offering_model(row: Offering) -> CreditOffering:
     return CreditOffering.model_validate(row.data)
 
 
-def to_completion(row: Any, offering: CreditOffering) -> Completion | None:
+def completion_template(offering: CreditOffering) -> dict[str, Any]:
+    """What every completion of ``offering`` shares (all but ``id`` and ``completed_on``), validated once.
+
+    Recompute turns thousands of stored rows into engine Completions; validating each again would repeat the
+    offering's validation per row. :func:`to_completion` builds them from this template without re-validating.
+    """
+    return {name: getattr(offering, name) for name in Completion.model_fields if name not in ("id", "completed_on")}
+
+
+def to_completion(row: Any, offering: CreditOffering | Mapping[str, Any]) -> Completion | None:
     """The engine's Completion for a stored completion, or None when it cannot earn credit.
 
     It cannot when it is revoked, has a status that earns nothing (failed, in progress), or has no date.
-    The completion's id in reports is the stored row id, so a report names exactly one record.
+    The completion's id in reports is the stored row id, so a report names exactly one record. ``offering`` is
+    the catalog offering, or its :func:`completion_template` (the fast path, same result).
     """
     if row.revoked_at is not None or row.status not in EARNING_STATUSES or row.completed_on is None:
         return None
-    return offering.completed(row.completed_on, id=str(row.id))
+    if isinstance(offering, CreditOffering):
+        return offering.completed(row.completed_on, id=str(row.id))
+    data = {name: _copy(value) for name, value in offering.items()}
+    data["id"] = str(row.id)
+    data["completed_on"] = row.completed_on
+    return trusted(Completion, data)
+
+
+def _copy(value: Any) -> Any:
+    """Lists and dicts are copied so completions never share a mutable value."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
