@@ -13,6 +13,7 @@ PAGE = """<!doctype html>
  table{border-collapse:collapse;width:100%} td,th{padding:6px 8px;text-align:left;border-bottom:1px solid #e3e3e3}
  a.button{display:inline-block;background:#1F4E79;color:#fff;padding:6px 12px;border-radius:5px;text-decoration:none}
  a.button.instructor{background:#6b3fa0} .muted{color:#666;font-size:14px} code{background:#eef;padding:1px 4px}
+ header code{background:#ffffff26;color:#fff}
 </style></head>
 <body>
 <header><h1>cebridge demo LMS</h1><div class="muted" style="color:#dde">an LTI 1.3 platform built into
