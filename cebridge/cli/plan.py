@@ -8,6 +8,11 @@ line on stderr and exit 2. A plan that cannot close every gap still exits 0 (it 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +43,34 @@ def load_catalog(path: str | Path) -> list[CreditOffering]:
         return _CATALOG.validate_python(data)
     except ValidationError as exc:
         raise InputError(describe(exc, f"catalog file {Path(path).name!r}")) from None
+
+
+@contextlib.contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Send what native code prints on the process's stdout to stderr while this block runs.
+
+    The solver library (HiGHS) prints an occasional progress note with C ``printf``; stdout must carry only the
+    plan (JSON for programs), so the note goes to stderr. The C buffer is flushed before stdout is restored."""
+    try:
+        out = sys.__stdout__.fileno() if sys.__stdout__ else 1
+        err = sys.__stderr__.fileno() if sys.__stderr__ else 2
+        saved = os.dup(out)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    sys.stdout.flush()
+    os.dup2(err, out)
+    try:
+        yield
+    finally:
+        _flush_native()
+        os.dup2(saved, out)
+        os.close(saved)
+
+
+def _flush_native() -> None:
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(None).fflush(None)
 
 
 def _amount(value: str | None, flag: str) -> Decimal | None:
@@ -95,16 +128,17 @@ def plan_command(
         pack = packs.get(lic.board)
         report = evaluate(lic, completions, pack, as_of=day)
         states.append(LicenseState(lic, pack, report))
-    plan = make_plan(
-        states,
-        catalog,
-        as_of=day,
-        completions=completions,
-        budget=money_cap,
-        hours_per_week=weekly,
-        goals=goals,
-        goal_budget=goal_money,
-    )
+    with native_output_to_stderr():
+        plan = make_plan(
+            states,
+            catalog,
+            as_of=day,
+            completions=completions,
+            budget=money_cap,
+            hours_per_week=weekly,
+            goals=goals,
+            goal_budget=goal_money,
+        )
     if ics_path:
         text = to_ics(plan, dtstamp=datetime.now(UTC))
         try:

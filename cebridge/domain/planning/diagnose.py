@@ -27,7 +27,7 @@ from .candidates import Candidate, Pool, build_pool, scale_for, week_index
 from .facts import LicenseView, Need, category_match
 from .lp import Solution
 from .numbers import Scale
-from .optimise import Outcome, best_effort, lexicographic, partial, shortfalls
+from .optimise import Outcome, best_effort, best_partial, lexicographic, shortfalls
 from .program import PlanProgram, Relax
 from .prune import prune
 from .result import TOTAL, Unmet, money
@@ -58,10 +58,7 @@ def gaps(reports: list[ComplianceReport]) -> list[Gap]:
 
 def diagnose(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | None) -> tuple[Outcome, list[Unmet]]:
     """The best partial plan under every limit and the reasons for what it leaves open."""
-    base = best_effort(pool, cands, scale, Relax(), time_limit)
-    if base is None:  # cannot happen: the empty plan is always elastic-feasible
-        raise AssertionError("the elastic program has no solution")
-    outcome = partial(pool, *base)
+    outcome = best_partial(pool, cands, scale, time_limit)
     relaxed: dict[Relax, tuple[PlanProgram, Solution] | None] = {}
     opts = pool.request.options
     if opts.budget is not None:

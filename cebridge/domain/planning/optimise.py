@@ -136,16 +136,64 @@ def solve(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | 
 def best_effort(
     pool: Pool, cands: list[Candidate], scale: Scale, relax: Relax, time_limit: float | None = None
 ) -> tuple[PlanProgram, Solution] | None:
-    """The elastic program's best solution: as little left short as the limits allow."""
-    prog = PlanProgram(pool, cands, scale, Relax(budget=relax.budget, weekly=relax.weekly, elastic=True))
+    """The elastic program's best solution: as little left short as the limits allow (with the date-order
+    rows for caps, so that what it predicts is what the engine will find)."""
+    elastic = Relax(budget=relax.budget, weekly=relax.weekly, elastic=True)
+    prog = PlanProgram(pool, cands, scale, elastic, in_order=True)
     sol = lexicographic(prog, time_limit)
     return None if sol is None else (prog, sol)
+
+
+#: How many partial answers the engine may find worse than predicted before the least bad one is taken.
+PARTIAL_TRIES = 10
+
+
+def best_partial(pool: Pool, cands: list[Candidate], scale: Scale, time_limit: float | None = None) -> Outcome:
+    """The best partial plan the engine confirms: one it finds no shorter than the program predicted (else
+    that answer is cut off and the next tried; after :data:`PARTIAL_TRIES`, the least short one seen)."""
+    got = best_effort(pool, cands, scale, Relax(), time_limit)
+    if got is None:  # pragma: no cover - the empty plan always satisfies the elastic program
+        raise SolverError("the elastic program has no solution")
+    prog, sol = got
+    best: tuple[Decimal, Outcome] | None = None
+    for _ in range(PARTIAL_TRIES):
+        outcome = partial(pool, prog, sol)
+        predicted = shortfalls(prog, sol)
+        actual = engine_shortfalls(outcome.reports)
+        if all(v <= predicted.get(k, Decimal(0)) for k, v in actual.items()):
+            return outcome
+        missing = sum(actual.values(), Decimal(0))
+        if best is None or missing < best[0]:
+            best = (missing, outcome)
+        prog.cut(sol)
+        nxt = lexicographic(prog, time_limit)
+        if nxt is None:
+            break
+        sol = nxt
+    assert best is not None
+    return best[1]
+
+
+def engine_shortfalls(reports: list[ComplianceReport]) -> dict[tuple[int, str], Decimal]:
+    """What the engine still finds short, keyed like :func:`shortfalls`."""
+    out: dict[tuple[int, str], Decimal] = {}
+    for lic, report in enumerate(reports):
+        for r in report.requirements:
+            if r.short > 0:
+                out[(lic, r.id)] = r.short
+            if r.completions_required > r.completions_counted:
+                out[(lic, r.id + "#completions")] = Decimal(r.completions_required - r.completions_counted)
+        if report.total.short > 0:
+            out[(lic, "total")] = report.total.short
+    return out
 
 
 def partial(pool: Pool, prog: PlanProgram, sol: Solution) -> Outcome:
     """The engine's view of a best-effort solution (not every gap closed)."""
     picks = ordered(chosen(prog, sol))
-    placements = place(pool, picks) or []
+    placements = place(pool, picks) or place(pool, picks, late=False)
+    if placements is None:  # pragma: no cover - the program's week rows make the solution placeable
+        raise SolverError("the best partial plan does not fit the weeks before its deadlines")
     return Outcome(placements, evaluate_plan(pool, placements), sol.optimal, False)
 
 

@@ -16,8 +16,11 @@ least ``K`` offerings dominate it: in an optimal plan with ``b``, either some do
 in) or ``K`` of them are present (then ``b`` adds nothing). Removal is exact under a strict order (ties
 broken by catalog position), so removing many offerings at once is safe.
 
-With several deadlines and a weekly limit a course may be scheduled to count for only some licenses; the
-argument above then does not hold and nothing is removed.
+With several deadlines and a weekly limit a course may be scheduled to count for only some licenses (it is done
+after the others' deadlines). Then ``K`` is the sum of the per-license bounds: if ``b`` counts for a license
+where fewer than that license's bound of dominators count, some dominator counts for none of those licenses
+(there are more dominators than the bounds together) and can take over all of ``b``'s roles at once, needing
+no more hours before any deadline than ``b`` did.
 """
 
 from __future__ import annotations
@@ -65,8 +68,9 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
     cands = pool.candidates
     views = pool.views
     opts = pool.request.options
-    if opts.hours_per_week is not None and len({v.deadline for v in views}) > 1:
-        return list(cands)
+    # With several deadlines under one weekly limit a course may count for some licenses only (it is done after
+    # the others' deadlines); then K dominators per license, together, are needed (see the module docstring).
+    per_license = opts.hours_per_week is not None and len({v.deadline for v in views}) > 1
     if not cands:
         return []
     bounds = []
@@ -83,6 +87,7 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
         lic = []
         sig: list[object] = [c.goals]
         need = 1 if c.goals else 0
+        summed = 0
         for j in range(n_l):
             f = _merged(c, j)
             if f is None:
@@ -96,6 +101,9 @@ def prune(pool: Pool, scale: Scale) -> list[Candidate]:
             needed, missing = bounds[j]
             k = math.ceil(needed / h) if needed > 0 and h > 0 else 0
             need = max(need, k, missing)
+            summed += max(k, missing)
+        if per_license:
+            need = max(need, summed)
         if not c.live:
             kind = 0
         elif len(c.slots) > 1:

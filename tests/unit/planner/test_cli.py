@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,13 @@ def test_missing_license_file_is_exit_2(tmp_path: Path) -> None:
     result = run("--license", str(tmp_path / "nope.json"), "--completions", DONE, "--catalog",
                  str(CATALOGS / "texas-counselors.json"))
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_native_prints_during_planning_go_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    from cebridge.cli.plan import native_output_to_stderr
+
+    with native_output_to_stderr():
+        os.write(1, b"HighsMipSolverData chatter\n")
+    os.write(1, b"the plan\n")
+    out, err = capfd.readouterr()
+    assert out == "the plan\n" and "chatter" in err
