@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,13 +37,16 @@ def pools(draw: st.DrawFn) -> tuple[PlanRequest, list[LicenseState]]:
     caps = [cap("self", {"formats": ["self_study"]}, max_hours="3")] if draw(st.booleans()) else []
     states = [state(lic(), _rules(caps), [done("d", 2, cats=["clinical"])])]
     if draw(st.booleans()):
-        states.append(state(lic("zy-two", end="2025-06-30"), _rules([], "zy-two"), [done("d", 2, cats=["clinical"])]))
+        end = draw(st.sampled_from(["2025-06-30", "2025-03-31"]))
+        start = "2023-04-01" if end.endswith("03-31") else "2023-07-01"
+        second = lic("zy-two", start=start, end=end)
+        states.append(state(second, _rules([], "zy-two"), [done("d", 2, cats=["clinical"])]))
     catalog = []
     for i in range(draw(st.integers(5, 40))):
         fmt = draw(st.sampled_from(["self_study", "self_study", "live_in_person"]))
         sessions = []
         if fmt != "self_study":
-            day = AS_OF + timedelta(days=draw(st.integers(0, 200)))
+            day = AS_OF + timedelta(days=draw(st.integers(0, 290)))
             sessions = [(f"{day}T09:00:00Z", f"{day}T12:00:00Z")]
         catalog.append(
             offering(f"o{i}", draw(st.sampled_from(["1", "2", "3"])), draw(st.sampled_from(["0", "10", "20", "30"])),
@@ -51,9 +54,10 @@ def pools(draw: st.DrawFn) -> tuple[PlanRequest, list[LicenseState]]:
                      sessions=sessions, approvals=draw(st.sampled_from([["APA"], ["NBCC"], ["NAADAC"]])),
                      topics=draw(st.lists(st.sampled_from(["trauma", "grief"]), max_size=1)))
         )
-    weekly = draw(st.sampled_from([None, Decimal(3)]))
+    weekly = draw(st.sampled_from([None, Decimal(1), Decimal(3)]))
     goals = tuple(draw(st.lists(st.sampled_from(["trauma", "grief"]), max_size=1)))
-    options = PlanOptions(as_of=AS_OF, hours_per_week=weekly, goals=goals,
+    as_of = draw(st.sampled_from([AS_OF, date(2025, 1, 6)]))  # later: the weekly limit binds
+    options = PlanOptions(as_of=as_of, hours_per_week=weekly, goals=goals,
                           goal_budget=draw(st.sampled_from([None, Decimal(20)])))
     return PlanRequest(tuple(states), tuple(catalog), (done("d", 2, cats=["clinical"]),), options), states
 
