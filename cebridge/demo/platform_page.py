@@ -26,14 +26,15 @@ PAGE = """<!doctype html>
  <table id="people">
   <tr><th>person</th><th>role</th><th></th></tr>
   {% for p in learners %}
+  {% set href = platform.url('/launch/' ~ p.id) %}
   <tr><td>{{ p.name }}</td><td>clinician (learner)</td>
-      <td><a class="button" id="launch-{{ p.id }}" href="{{ platform.url('/launch/' ~ p.id) }}">Launch as
-      {{ p.name }}</a></td></tr>
+      <td><a class="button" id="launch-{{ p.id }}" href="{{ href }}">Launch as {{ p.name }}</a></td></tr>
   {% endfor %}
   {% for p in teachers %}
+  {% set href = platform.url('/launch/' ~ p.id) %}
   <tr><td>{{ p.name }}</td><td>instructor</td>
-      <td><a class="button instructor" id="launch-{{ p.id }}" href="{{ platform.url('/launch/' ~ p.id) }}">Launch as
-      instructor ({{ p.name }})</a></td></tr>
+      <td><a class="button instructor" id="launch-{{ p.id }}"
+             href="{{ href }}">Launch as instructor ({{ p.name }})</a></td></tr>
   {% endfor %}
  </table>
  <p class="muted">A launch goes through the tool's OIDC login (<code>/lti/login</code>), this platform's
