@@ -1,7 +1,7 @@
 """What each license makes of an offering, mirroring the engine's rules for one new completion.
 
 The engine (``cebridge.domain.engine``) decides what a completion earns; the planner must predict it for
-courses not yet taken. :func:`offering_fact` applies the same checks in the same order (cycle, disciplinary
+courses not yet taken. :meth:`LicenseView.fact` applies the same checks in the same order (cycle, disciplinary
 hours, activity, approver on that day and format, units, fixed hours and multiplier) and
 :class:`LicenseView` holds what the current report says is still open: requirement demands, hours that
 existing completions supply, and the room left under each cap. Every plan is checked against the engine
@@ -317,11 +317,6 @@ def _cap_matches(cap: Cap, offering: CreditOffering, categories: frozenset[str],
     if m.flag_true is not None and not offering.flags.get(m.flag_true):
         return False
     return not (m.flag_false is not None and offering.flags.get(m.flag_false))
-
-
-def offering_fact(view: LicenseView, offering: CreditOffering, on: date) -> Fact:
-    """What ``view``'s license makes of ``offering`` completed ``on``."""
-    return view.fact(offering, on)
 
 
 def category_match(view: LicenseView, need: Need, offering: CreditOffering) -> bool:

@@ -67,9 +67,7 @@ class PlanProgram:
         self.x: list[int] = []
         self.z: list[list[int]] = []  # per candidate, a variable per slot (live only)
         self.u: list[list[Row | None]] = []
-        self.counted: list[list[Row | None]] = []
         self.capped: dict[tuple[int, int], int] = {}  # (candidate, license) -> counted-hours variable
-        self.flows: dict[tuple[int, int, int], int] = {}  # (candidate, license, need) -> variable
         self.slack = Slack()
         self.goal_vars: list[int] = []
         self.finish: int | None = None
@@ -168,14 +166,11 @@ class PlanProgram:
         total: Row = {}
         cap_rows: list[Row] = [{} for _ in view.rooms]
         members: list[list[tuple[int, float, Row, bool]]] = [[] for _ in view.rooms]  # (c, h, u, only cap)
-        counted_col: list[Row | None] = []
         facts = [self._fact(cand, lic) if self.u[i][lic] is not None else None for i, cand in enumerate(self.cands)]
         binding = self._binding(lic, facts)
-        for i, _cand in enumerate(self.cands):
+        for i, fact in enumerate(facts):
             u = self.u[i][lic]
-            fact = facts[i]
             if u is None or fact is None:
-                counted_col.append(None)
                 continue
             h = float(s.h(fact.hours))
             caps = fact.caps & binding
@@ -189,7 +184,6 @@ class PlanProgram:
                     members[k].append((c, h, u, len(caps) == 1))
             else:
                 counted = {k: h * v for k, v in u.items()}
-            counted_col.append(counted)
             _add(total, counted)
             serves = [r for r in sorted(fact.serves) if not view.needs[r].independent]
             for r in fact.serves:
@@ -200,12 +194,10 @@ class PlanProgram:
             elif serves:
                 fs = {r: p.var(0.0, h, integer=False) for r in serves}
                 for r, f in fs.items():
-                    self.flows[(i, lic, r)] = f
                     need_rows[r][f] = 1.0
                 p.row({**dict.fromkeys(fs.values(), 1.0), **{k: -v for k, v in counted.items()}}, hi=0.0)
             for r in fact.completes:
                 _add(comp_rows[r], u)
-        self.counted.append(counted_col)
         for sup in view.supplies:
             amount = s.h(sup.hours)
             targets = [r for r in sorted(sup.serves) if not view.needs[r].independent]
@@ -348,11 +340,7 @@ class PlanProgram:
                 fit[w] = t
             p.row(fit, hi=float(cap * (week + 1)))
         assert self.finish is not None
-        p.row({**self.hours_all(), self.finish: -float(cap)}, hi=float(cap))
-
-    def hours_all(self) -> Row:
-        """Clock hours of every selected offering, in time units."""
-        return {self.x[i]: float(self.scale.t(c.time)) for i, c in enumerate(self.cands)}
+        p.row({**self.hours(), self.finish: -float(cap)}, hi=float(cap))
 
     def _goals(self) -> None:
         goals = self.pool.request.options.goal_keys
