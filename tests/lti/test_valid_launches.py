@@ -63,8 +63,9 @@ def test_valid_launch_is_accepted(tool: Tool, platform: TestPlatform, case: str)
     result = launch(tool, platform, user=user)
     assert result.response.status_code == 303, result.response.get_data(as_text=True)[:400]
     assert launch_count(tool) == 1
-    page = tool.client.get(local(result.response.headers["Location"]))
-    assert page.status_code == 200
+    # The landing hands over to the dashboard, which must render for every valid launch, however unusual.
+    page = tool.client.get(local(result.response.headers["Location"]), follow_redirects=True)
+    assert page.status_code == 200, page.get_data(as_text=True)[:400]
     info = tool.client.get(
         local(result.response.headers["Location"]).replace("/lti/home", "/lti/launch.json")
     ).get_json()
