@@ -93,3 +93,39 @@ def test_cebridge_demo_twice_in_a_fresh_home(tmp_path: Path) -> None:
 def test_demo_help_names_serve() -> None:
     out = subprocess.run([CEBRIDGE, "demo", "--help"], capture_output=True, text=True, check=True)
     assert "--serve" in out.stdout and "--port" in out.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_runs_from_a_built_package_without_the_source_tree(tmp_path: Path) -> None:
+    """A non-editable install ships the demo's data: build and install the package into a directory of its own
+    (no dependencies: the venv has them) and run the demo from there, away from the checkout."""
+    target = tmp_path / "site"
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (target / "cebridge" / "demo" / "data" / "providers.json").is_file()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CEBRIDGE_")}
+    env |= {"CEBRIDGE_HOME": str(tmp_path / "home"), "PYTHONPATH": str(target)}
+    code = "import cebridge.demo.data as d, sys; print(d.data_dir()); sys.argv = ['cebridge', 'demo']; "
+    code += "from cebridge.cli import main; main()"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == str(target / "cebridge" / "demo" / "data")
+    assert "Sofia Martinez" in out.stdout and len(list((tmp_path / "home" / "certificates").glob("*.pdf"))) == 18
