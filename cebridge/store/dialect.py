@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,3 +31,14 @@ def insert_ignore(target: Session | Connection, model: Any, rows: list[dict[str,
     if rows:
         stmt = insert_for(target, model).on_conflict_do_nothing(index_elements=list(index_elements))
         target.execute(stmt, rows)
+
+
+def one_of(target: Session | Connection, column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many values.
+
+    A long ``IN (...)`` list costs the PostgreSQL driver a rewrite of every placeholder on every call; an array
+    is one value. SQLite has no arrays, and its in-process driver does not pay that cost.
+    """
+    if dialect_name(target) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]

@@ -24,8 +24,9 @@ from cebridge.domain.license import License
 from cebridge.domain.rules import RulePack
 from cebridge.errors import CebridgeError
 from cebridge.rulepacks import PackRegistry
+from cebridge.store.bulk import bulk_insert
 from cebridge.store.db import SessionFactory, transaction
-from cebridge.store.dialect import insert_for
+from cebridge.store.dialect import insert_for, one_of
 from cebridge.store.tables import (
     CompletionRow,
     ComplianceSnapshot,
@@ -86,7 +87,9 @@ class Offerings:
         wanted = sorted(set(offering_ids) - set(self._cache))
         for start in range(0, len(wanted), _IN):
             rows = self._session.execute(
-                select(Offering.id, Offering.data).where(Offering.id.in_(wanted[start : start + _IN]))
+                select(Offering.id, Offering.data).where(
+                    one_of(self._session, Offering.id, wanted[start : start + _IN])
+                )
             )
             for offering_id, data in rows:
                 self._cache[offering_id] = CreditOffering.model_validate(data)
@@ -146,7 +149,7 @@ def _completions_of(session: Session, clinician_ids: list[int]) -> dict[int, lis
     out: dict[int, list[Any]] = {c: [] for c in clinician_ids}
     for chunk in _chunks(sorted(set(clinician_ids))):
         stmt = select(*_COLUMNS).where(
-            CompletionRow.clinician_id.in_(chunk),
+            one_of(session, CompletionRow.clinician_id, chunk),
             CompletionRow.match_status.in_(LINKED),
             CompletionRow.offering_id.is_not(None),
         )
@@ -196,7 +199,7 @@ def recompute_licenses(
     lic_rows: list[Any] = []
     for chunk in _chunks(license_ids):
         lic_rows += session.execute(
-            select(LicenseRow.id, LicenseRow.clinician_id, LicenseRow.data).where(LicenseRow.id.in_(chunk))
+            select(LicenseRow.id, LicenseRow.clinician_id, LicenseRow.data).where(one_of(session, LicenseRow.id, chunk))
         ).all()
     lic_rows.sort(key=lambda r: r.id)
     by_clinician = _completions_of(session, [r.clinician_id for r in lic_rows])
@@ -221,20 +224,20 @@ def _store(session: Session, outcomes: list[_Outcome], as_of: date, subs: Subscr
     for chunk in _chunks(ids):
         for lic_id, cid, hours in conn.execute(
             select(_AWARDS.c.license_id, _AWARDS.c.completion_id, _AWARDS.c.hours).where(
-                _AWARDS.c.license_id.in_(chunk), _AWARDS.c.requirement == "total"
+                one_of(conn, _AWARDS.c.license_id, chunk), _AWARDS.c.requirement == "total"
             )
         ):
             if hours > 0:
                 before[lic_id].add(cid)
         old_hash.update(
             conn.execute(
-                select(_SNAPSHOTS.c.license_id, _SNAPSHOTS.c.report_hash).where(_SNAPSHOTS.c.license_id.in_(chunk))
+                select(_SNAPSHOTS.c.license_id, _SNAPSHOTS.c.report_hash).where(
+                    one_of(conn, _SNAPSHOTS.c.license_id, chunk)
+                )
             ).all()
         )
-        conn.execute(delete(_AWARDS).where(_AWARDS.c.license_id.in_(chunk)))
-    awards = [a for o in outcomes for a in o.awards]
-    if awards:
-        conn.execute(_AWARDS.insert(), awards)
+        conn.execute(delete(_AWARDS).where(one_of(conn, _AWARDS.c.license_id, chunk)))
+    bulk_insert(conn, _AWARDS, [a for o in outcomes for a in o.awards])
     now = utcnow()
     snapshots = [
         {
@@ -339,7 +342,7 @@ def drain(
             done = [i for i in pending if i not in failed]
             conn = session.connection()
             for ids in _chunks(done):
-                conn.execute(delete(_PENDING).where(_PENDING.c.license_id.in_(ids)))
+                conn.execute(delete(_PENDING).where(one_of(conn, _PENDING.c.license_id, ids)))
             if failed:
                 stmt = update(_PENDING).where(_PENDING.c.license_id == bindparam("lid"))
                 conn.execute(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cebridge.domain.base import trusted
 from cebridge.domain.completion import Completion, CreditOffering
 from cebridge.domain.records import EARNING_STATUSES
+from cebridge.store.dialect import one_of
 from cebridge.store.tables import KEY_KINDS, Offering, OfferingKey
 
 
@@ -39,27 +40,34 @@ class OfferingFinder:
         wanted = {k for c in courses for k in course_keys(c)} - set(self._by_key)
         if not wanted:
             return
-        pairs = sorted(wanted)
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            for kind, value, offering_id in self._session.execute(
-                select(OfferingKey.kind, OfferingKey.value, OfferingKey.offering_id).where(
-                    OfferingKey.provider_id == self._provider,
-                    tuple_(OfferingKey.kind, OfferingKey.value).in_(chunk),
-                )
-            ):
-                self._by_key[(kind, value)] = offering_id
-            values = sorted({v for _, v in chunk})
-            own = dict(
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in sorted(wanted):
+            by_kind.setdefault(kind, []).append(value)
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), 1000):
+                chunk = values[start : start + 1000]
+                for value, offering_id in self._session.execute(
+                    select(OfferingKey.value, OfferingKey.offering_id).where(
+                        OfferingKey.provider_id == self._provider,
+                        OfferingKey.kind == kind,
+                        one_of(self._session, OfferingKey.value, chunk),
+                    )
+                ):
+                    self._by_key[(kind, value)] = offering_id
+        values = sorted({v for _, v in wanted})
+        own: dict[str, int] = {}
+        for start in range(0, len(values), 1000):
+            own.update(
                 self._session.execute(
                     select(Offering.offering_id, Offering.id).where(
-                        Offering.provider_id == self._provider, Offering.offering_id.in_(values)
+                        Offering.provider_id == self._provider,
+                        one_of(self._session, Offering.offering_id, values[start : start + 1000]),
                     )
                 ).all()
             )
-            for kind, value in chunk:
-                if self._by_key.get((kind, value)) is None:
-                    self._by_key[(kind, value)] = own.get(value)
+        for key in wanted:
+            if self._by_key.get(key) is None:
+                self._by_key[key] = own.get(key[1])
 
     def find(self, course: Mapping[str, Any]) -> int | None:
         """The offering row id for a course reference, or None when the catalog does not know the course."""

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cebridge.store.dialect import one_of
 from cebridge.store.tables import Identity
 
 
@@ -50,19 +51,24 @@ class Matcher:
         self._org = organization_id
 
     def lookup(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
-        """Which clinician each known key belongs to."""
-        wanted = sorted(set(keys))
+        """Which clinician each known key belongs to (one query per kind and source, per 1,000 values)."""
+        groups: dict[tuple[str, str], set[str]] = {}
+        for kind, source, value in keys:
+            groups.setdefault((kind, source), set()).add(value)
         found: dict[tuple[str, str, str], int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = self._session.execute(
-                select(Identity.kind, Identity.source, Identity.value, Identity.clinician_id).where(
-                    Identity.organization_id == self._org,
-                    tuple_(Identity.kind, Identity.source, Identity.value).in_(chunk),
+        for (kind, source), values in sorted(groups.items()):
+            wanted = sorted(values)
+            for start in range(0, len(wanted), 1000):
+                rows = self._session.execute(
+                    select(Identity.value, Identity.clinician_id).where(
+                        Identity.organization_id == self._org,
+                        Identity.kind == kind,
+                        Identity.source == source,
+                        one_of(self._session, Identity.value, wanted[start : start + 1000]),
+                    )
                 )
-            )
-            for kind, source, value, clinician_id in rows:
-                found[(kind, source, value)] = clinician_id
+                for value, clinician_id in rows:
+                    found[(kind, source, value)] = clinician_id
         return found
 
     @staticmethod

@@ -140,3 +140,21 @@ def test_completions_from_a_template_equal_validated_ones() -> None:
     for unearned in ({"status": "failed"}, {"revoked_at": date(2024, 3, 1)}, {"completed_on": None}):
         changed = SimpleNamespace(**{**vars(row), **unearned})
         assert to_completion(changed, template) is None and to_completion(changed, offering) is None
+
+
+def test_audit_values_are_converted_as_the_audit_log_converts_them() -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from cebridge.services.audit import jsonable
+    from cebridge.sync.ingest import _plain
+
+    values = {
+        "hours": Decimal("2.50"),
+        "score": None,
+        "completed_at": datetime(2024, 1, 2, 3, 4, tzinfo=UTC),
+        "completed_on": date(2024, 1, 2),
+        "version": 3,
+        "status": "completed",
+    }
+    assert _plain(values) == jsonable(values)
