@@ -62,9 +62,9 @@ def _summary(result: object) -> str:
     lines += [
         "",
         "Next:",
-        f'  cebridge report "{first}"              the stored compliance report (JSON)',
-        "  cebridge certificates verify FILE.jwt   check a credential's signature and revocation",
-        "  cebridge demo --serve                   the dashboard, launched from a built-in LMS page",
+        f'  cebridge report "{first}"'.ljust(41) + "its stored compliance report",
+        "  cebridge certificates verify FILE.jwt  check a credential's signature and revocation",
+        "  cebridge demo --serve                  the dashboard, launched from a built-in LMS page",
         "",
         f"demo finished in {result.seconds:.1f} s",
     ]
