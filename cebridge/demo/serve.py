@@ -52,7 +52,10 @@ class DemoServer:
         self.worker_interval = worker_interval
         self._app = _LateApp()
         handler = _QuietHandler if quiet else WSGIRequestHandler
-        self._server: BaseWSGIServer = make_server(host, port, self._app, threaded=True, request_handler=handler)
+        try:
+            self._server: BaseWSGIServer = make_server(host, port, self._app, threaded=True, request_handler=handler)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port") from None
         self.port = self._server.server_port
         shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 (a name for URLs, not a bind)
         self.url = f"http://{shown}:{self.port}"

@@ -167,3 +167,17 @@ def test_an_unreachable_database_is_one_clear_error(monkeypatch: pytest.MonkeyPa
         == "error: cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
     )
     assert "Traceback" not in out.output
+
+
+def test_serving_on_a_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = CliRunner().invoke(cli, ["demo", "--serve", "--port", str(port)])
+    assert out.exit_code == 1
+    last = out.stderr.strip().splitlines()[-1]
+    assert f"Port {port} is in use" in last and "different port" in last  # werkzeug's own line
+    assert "Traceback" not in out.output
