@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from cebridge.config import Settings
-from cebridge.demo import data, platform
+from cebridge.demo import data, platform, platform_routes
 from cebridge.demo.gradebook import DemoWorker
 from cebridge.demo.run import Emit, deliver_all, sink_loader
 from cebridge.errors import ConfigError
@@ -87,10 +87,10 @@ class DemoServer:
             key_home=self.settings.home / "demo" / "platform",
             offering_row_id=str(row_id),
         )
-        platform.register(self.factory, demo_platform)
+        platform_routes.register(self.factory, demo_platform)
         app = create_app(self.settings)
         app.extensions["cebridge"]["engine"] = self.engine
-        platform.install(app, demo_platform)
+        platform_routes.install(app, demo_platform)
         keys = keystore_for(self.settings.home)
         loader = sink_loader(self.settings, self.factory, keys)
         self.worker = DemoWorker(self.factory, loader, deliver_all, interval=self.worker_interval)

@@ -8,6 +8,7 @@ placed offering is posted to the LMS gradebook through AGS and shows on the cour
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,8 +68,9 @@ def test_sync_compliance_certificate_launch_dashboard_and_grade_passback(demo: D
     assert platform.scores == []  # nothing is placed until the activity is first launched
 
     page.goto(demo.url + "/demo/platform/")
-    assert page.locator("#launch-jordan\\.lee").is_visible()
-    page.click("#launch-jordan\\.lee")
+    jordan = "#launch-demo-link-ethics-jordan\\.lee"
+    assert page.locator(jordan).is_visible()
+    page.click(jordan)
     page.wait_for_url("**/dashboard/?lt=*")
     page.wait_for_load_state("networkidle")
     text = page.inner_text("main")
@@ -105,9 +107,31 @@ def test_sync_compliance_certificate_launch_dashboard_and_grade_passback(demo: D
     page.screenshot(path=str(ARTIFACTS / "whole-flow-gradebook.png"), full_page=True)
 
 
-def test_an_instructor_sees_the_course_roster_from_nrps(demo: DemoServer, page: Any) -> None:
+def test_an_instructor_places_an_offering_by_deep_linking_and_sees_the_roster(demo: DemoServer, page: Any) -> None:
+    platform = demo.platform
+    assert platform is not None and demo.worker is not None
+    ARTIFACTS.mkdir(exist_ok=True)
     page.goto(demo.url + "/demo/platform/")
-    page.click("#launch-sam\\.rivera")
+    page.click("#deep-link-sam\\.rivera")
+    page.wait_for_url("**/lti/deep-link?lt=*")
+    page.get_by_label(re.compile("Trauma-Informed Care in Practice")).check()
+    page.screenshot(path=str(ARTIFACTS / "whole-flow-deep-link.png"), full_page=True)
+    page.click("text=Place in course")
+    page.wait_for_url("**/demo/platform/?placed=1")
+    placed = [a for a in platform.activities.values() if a.title == "Trauma-Informed Care in Practice"]
+    assert len(placed) == 1
+    activity = placed[0]
+
+    page.click(f"#launch-{activity.id}-sofia\\.martinez")  # Sofia completed this course on Canvas
+    page.wait_for_url("**/dashboard/?lt=*")
+    text = page.inner_text("main")
+    assert "Trauma-Informed Care in Practice" in text and "Sofia Martinez" in page.inner_text("body")
+    demo.worker.run_once()
+    graded = sorted(s["learner"] for s in platform.scores if s["line_item"] == activity.line_item)
+    assert graded == ["Jordan Lee", "Priya Patel", "Sofia Martinez"]  # everyone who completed the offering
+
+    page.goto(demo.url + "/demo/platform/")
+    page.click("#launch-demo-link-ethics-sam\\.rivera")
     page.wait_for_url("**/dashboard/?lt=*")
     page.click("nav >> text=Course roster")
     page.wait_for_load_state("networkidle")
