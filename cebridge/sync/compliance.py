@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -316,16 +317,19 @@ def drain(
     as_of: date | None = None,
     chunk: int = 200,
     on_progress: Callable[[int], None] | None = None,
+    budget: float | None = None,
 ) -> DrainResult:
     """Recompute every pending license, ``chunk`` licenses per transaction, until the queue is empty.
 
-    A license that cannot be evaluated (a fact its board needs is missing) keeps its previous snapshot and stays
-    queued with the reason in ``last_error``; it is retried when its license is updated.
+    With ``budget`` (seconds), no new chunk starts once that much time has passed; the rest stays queued for
+    the next drain. A license that cannot be evaluated (a fact its board needs is missing) keeps its previous
+    snapshot and stays queued with the reason in ``last_error``; it is retried when its license is updated.
     """
     packs = packs or Packs()
     day = as_of or today()
     result = DrainResult()
-    while True:
+    started = time.monotonic()
+    while budget is None or time.monotonic() - started < budget:
         with transaction(factory) as session:
             pending = list(
                 session.scalars(
@@ -352,3 +356,4 @@ def drain(
         result.failed += len(failed)
         if on_progress is not None and done:
             on_progress(len(done))
+    return result

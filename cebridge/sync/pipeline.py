@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,9 +33,13 @@ from cebridge.store.tables import ConnectorConfig, ConnectorState, PendingRecomp
 from cebridge.store.types import utcnow
 from cebridge.sync.compliance import Packs, drain
 from cebridge.sync.ingest import IngestCounts, Origin, ingest
+from cebridge.sync.readahead import ReadAhead
 
 #: During a long sync, queued licenses are recomputed at most this often (seconds); always at the end.
 RECOMPUTE_EVERY = 30.0
+#: ... and for at most this share of the time since the last such recompute, so a long sync's licenses (all of
+#: which may be touched again before the end) are not recomputed over and over: the end recomputes them all.
+RECOMPUTE_SHARE = 0.1
 
 
 @dataclass
@@ -195,16 +199,19 @@ def _pull(
         if progress is not None:
             progress(Progress(row.name, "recompute", summary))
 
+    reader: ReadAhead | None = None
     try:
-        batches: Iterator[Any] = instance.read(state)
-        for batch in batches:
+        reader = ReadAhead(instance.read(state))
+        for batch in reader:
             counts = _store_batch(factory, origin, list(batch.records), dict(batch.state))
             totals.add(counts)
             summary.batches += 1
             summary.rejected += len(getattr(batch, "problems", ()) or ())
             _copy(totals, summary)
-            if time.monotonic() - last_drain > RECOMPUTE_EVERY:
-                failed += drain(factory, packs=packs, on_progress=tick).failed
+            since = time.monotonic() - last_drain
+            if since > RECOMPUTE_EVERY:
+                budget = RECOMPUTE_SHARE * since
+                failed += drain(factory, packs=packs, on_progress=tick, budget=budget).failed
                 last_drain = time.monotonic()
             if progress is not None:
                 progress(Progress(row.name, "batch", summary))
@@ -215,6 +222,8 @@ def _pull(
         summary.outcome = "failed"
         summary.errors.append(exc.user_message)
     finally:
+        if reader is not None:
+            reader.close()
         close = getattr(instance, "close", None)
         if connector is None and callable(close):
             close()
