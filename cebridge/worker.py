@@ -40,6 +40,9 @@ def make_celery(settings: Settings, *, key_prefix: str | None = None) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={"cebridge-tick": {"task": "cebridge.tick", "schedule": timedelta(seconds=TICK_SECONDS)}},
+        # The schedule's state lives with the rest of the installation, not in whatever directory the worker
+        # was started from.
+        beat_schedule_filename=str(settings.ensure_home() / "celerybeat-schedule"),
         timezone="UTC",
     )
     state: dict[str, SessionFactory] = {}

@@ -5,9 +5,16 @@ installs). In production run a WSGI server instead, e.g. ``gunicorn -w 4 -b 0.0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import click
+from werkzeug.serving import make_server
 
 from cebridge.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 @click.command("serve")
@@ -20,6 +27,14 @@ def serve(host: str, port: int) -> None:
     from lti_tool import create_app
 
     settings = Settings()
+    apps: list[WSGIApplication] = []
+
+    def dispatch(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return apps[0](environ, start_response)
+
+    # Bind first, so that --port 0 publishes the port it got in every URL (launch, JWKS, registration).
+    server = make_server(host, port, dispatch, threaded=True)
+    port = server.server_port
     if "base_url" not in settings.model_fields_set:
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     engine = make_engine(settings)
@@ -27,8 +42,12 @@ def serve(host: str, port: int) -> None:
         upgrade(engine)  # the embedded database follows the code; PostgreSQL is upgraded with `cebridge db upgrade`
     app = create_app(settings)
     app.extensions["cebridge"]["engine"] = engine
+    apps.append(app)
     click.echo(f"cebridge serving on http://{host}:{port} (tool base URL {settings.base_url})", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
 
 
 commands = [serve]

@@ -190,23 +190,37 @@ def test_platforms_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_serve_builds_the_app_upgrades_sqlite_and_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flask import Flask
+    import re
+    import subprocess
+    import sys
+
+    import requests
     from sqlalchemy import inspect
 
     from cebridge.config import Settings
     from cebridge.store.db import make_engine
 
     monkeypatch.setenv("CEBRIDGE_HOME", str(tmp_path / "h"))
-    seen: dict[str, object] = {}
-
-    def fake_run(self: Flask, host: str, port: int, **kwargs: object) -> None:
-        seen.update(host=host, port=port, base_url=self.extensions["cebridge"]["settings"].base_url)
-        seen["jwks"] = self.test_client().get("/lti/jwks").status_code
-
-    monkeypatch.setattr(Flask, "run", fake_run)
-    out = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.1", "--port", "5055"])
-    assert out.exit_code == 0, out.output
-    assert seen == {"host": "127.0.0.1", "port": 5055, "base_url": "http://127.0.0.1:5055", "jwks": 200}
+    # A real server on a port the system picks: every URL the tool publishes must carry that port.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cebridge", "serve", "--host", "127.0.0.1", "--port", "0"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"serving on (http://127\.0\.0\.1:(\d+))", line)
+        assert found, line
+        base, port = found.group(1), int(found.group(2))
+        assert port != 0 and f"tool base URL {base}" in line
+        assert requests.get(base + "/lti/jwks", timeout=30).status_code == 200
+        config = requests.get(base + "/lti/config/canvas.json", timeout=30).json()
+        assert config["target_link_uri"].startswith(base + "/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stderr is not None:
+            proc.stderr.close()
     engine = make_engine(Settings())
     assert "lti_platform" in inspect(engine).get_table_names()
     engine.dispose()
