@@ -1,11 +1,14 @@
 """Many rows into one table in one go, the fastest way each backend offers, inside the caller's transaction.
 
-SQLite: one SQLAlchemy Core ``executemany`` (the driver is in-process; a multi-row INSERT costs little).
-PostgreSQL: ``COPY`` into a temporary staging table, then one ``INSERT ... SELECT`` from it (with
-``ON CONFLICT`` and ``RETURNING`` when asked). A multi-row ``INSERT ... VALUES`` with thousands of
-placeholders spends most of its time in the driver rewriting the statement's placeholders on every batch;
-``COPY`` sends the rows as data, with no statement to rewrite, and the ``INSERT ... SELECT`` is one short
-statement. Values are converted by the columns' own SQLAlchemy types first, so both paths store the same thing.
+Values are converted by the columns' own SQLAlchemy types (the same bind processors SQLAlchemy would apply, run
+once per distinct value object, so a batch's shared timestamps are converted once), then handed to the driver
+directly: SQLAlchemy's per-row parameter handling cost more than the insert itself.
+
+SQLite: ``executemany`` of a one-row INSERT, or multi-row ``INSERT ... VALUES ... RETURNING`` statements
+when rows must come back. PostgreSQL: ``COPY`` into a temporary staging table, then one ``INSERT ... SELECT``
+from it (with ``ON CONFLICT`` and ``RETURNING`` when asked). A multi-row ``INSERT ... VALUES`` with thousands
+of placeholders spends most of its time in the PostgreSQL driver rewriting the statement's placeholders on every
+batch; ``COPY`` sends the rows as data, with no statement to rewrite, and the ``INSERT ... SELECT`` is short.
 
 The staging table is per connection (``TEMPORARY``), holds only the columns given, and is emptied after each
 use and at commit (``ON COMMIT DELETE ROWS``), so a rollback or a crash leaves nothing behind.
@@ -14,11 +17,12 @@ use and at commit (``ON COMMIT DELETE ROWS``), so a rollback or a crash leaves n
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from cebridge.store.dialect import insert_for
 
@@ -41,6 +45,8 @@ def bulk_insert(
     """
     if not rows:
         return []
+    if conn.dialect.name == "sqlite":
+        return _sqlite_insert(conn, table, rows, conflict, returning)
     if conn.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
         stmt = insert_for(conn, table)
         if conflict:
@@ -57,6 +63,82 @@ def _processors(conn: Connection, columns: list[Column[Any]]) -> list[Callable[[
     return [col.type.dialect_impl(dialect).bind_processor(dialect) for col in columns]
 
 
+def _converted(
+    rows: Sequence[dict[str, Any]], names: list[str], processors: list[Callable[[Any], Any] | None]
+) -> list[list[Any]]:
+    """Each row's values in ``names`` order, through the column's bind processor (once per distinct object)."""
+    plan = list(enumerate(zip(names, processors, strict=True)))
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(names)
+    out = []
+    for row in rows:
+        values = []
+        for i, (name, process) in plan:
+            value = row[name]
+            if process is not None and value is not None:
+                seen, converted = last[i]
+                if seen is not value:
+                    converted = process(value)
+                    last[i] = (value, converted)
+                value = converted
+            values.append(value)
+        out.append(values)
+    return out
+
+
+_NOTHING = object()
+
+
+def _statement_parts(
+    conn: Connection, table: Table, names: list[str], conflict: Sequence[str], returning: Sequence[Column[Any]]
+) -> tuple[str, str, str]:
+    """Quoted table name, quoted column list, and the ``ON CONFLICT ... RETURNING ...`` tail."""
+    # Every identifier comes from the table's metadata (never from data) and is quoted by the dialect.
+    quote = conn.dialect.identifier_preparer.quote
+    tail = ""
+    if conflict:
+        tail += f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING"
+    if returning:
+        tail += " RETURNING " + ", ".join(quote(col.name) for col in returning)
+    return quote(table.name), ", ".join(quote(n) for n in names), tail
+
+
+def _raised(conn: Connection, statement: str, exc: Exception) -> StatementError:
+    """A driver error as SQLAlchemy would raise it, so callers tell a lost database from a refused row."""
+    return DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error)
+
+
+def _sqlite_insert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    returning: Sequence[Column[Any]],
+) -> list[tuple[Any, ...]]:
+    names = list(rows[0])
+    values = _converted(rows, names, _processors(conn, [table.c[name] for name in names]))
+    target, cols, tail = _statement_parts(conn, table, names, conflict, returning)
+    one = "(" + ", ".join("?" for _ in names) + ")"
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    out: list[tuple[Any, ...]] = []
+    statement = f"INSERT INTO {target} ({cols}) VALUES {one}{tail}"  # noqa: S608
+    try:
+        if not returning:
+            cursor.executemany(statement, values)
+            return out
+        per = max(1, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names))  # type: ignore[union-attr]
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            statement = f"INSERT INTO {target} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}"  # noqa: S608
+            cursor.execute(statement, [v for row in chunk for v in row])
+            out += [tuple(r) for r in cursor.fetchall()]
+    except sqlite3.Error as exc:
+        raise _raised(conn, statement, exc) from exc
+    finally:
+        cursor.close()
+    return out
+
+
 def _copy_insert(
     conn: Connection,
     table: Table,
@@ -65,31 +147,23 @@ def _copy_insert(
     returning: Sequence[Column[Any]],
 ) -> list[tuple[Any, ...]]:
     names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    processors = _processors(conn, columns)
-    # Every identifier below comes from the table's metadata (never from data) and is quoted by the dialect.
+    values = _converted(rows, names, _processors(conn, [table.c[name] for name in names]))
+    target, cols, tail = _statement_parts(conn, table, names, conflict, returning)
     quote = conn.dialect.identifier_preparer.quote
-    target, cols = quote(table.name), ", ".join(quote(n) for n in names)
     stage = quote(f"cebridge_stage_{hashlib.sha256(f'{table.name}:{cols}'.encode()).hexdigest()[:16]}")
     create = f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {target}"  # noqa: S608
-    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"  # noqa: S608
-    if conflict:
-        insert += f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING"
-    if returning:
-        insert += " RETURNING " + ", ".join(quote(col.name) for col in returning)
+    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}{tail}"  # noqa: S608
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(create + " WITH NO DATA")
-        pairs = list(zip(names, processors, strict=True))
         with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[n] if p is None or row[n] is None else p(row[n]) for n, p in pairs])
+            for row in values:
+                copy.write_row(row)
         cursor.execute(insert)
         out = [tuple(r) for r in cursor.fetchall()] if returning else []
         cursor.execute(f"DELETE FROM {stage}")  # noqa: S608
     except conn.dialect.loaded_dbapi.Error as exc:
-        # As SQLAlchemy would raise it, so callers tell a lost database from a refused row the same way.
-        raise DBAPIError.instance(insert, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+        raise _raised(conn, insert, exc) from exc
     finally:
         cursor.close()
     return out

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
 from cebridge.domain.records import CompletionRecord
@@ -350,22 +350,21 @@ def _update(
         audits.append(_audit(origin, now, action, row.id, match.clinician_id or old_clinician, before, after))
 
 
-def queue_recompute(session: Session, clinicians: Iterable[int]) -> int:
-    """Queue every license of these clinicians for a compliance recompute (durable, idempotent)."""
+def queue_recompute(session: Session, clinicians: Iterable[int]) -> None:
+    """Queue every license of these clinicians for a compliance recompute (durable, idempotent).
+
+    One ``INSERT ... SELECT`` per 1,000 clinicians: the license ids never travel to Python and back.
+    ``ON CONFLICT DO UPDATE``, not ``DO NOTHING``: on PostgreSQL a license that a drain holds (``FOR UPDATE``)
+    is waited for, so a change stored while it is being recomputed queues it again instead of vanishing with
+    the drain's ``DELETE``. A license waiting for a missing fact (``last_error``) keeps waiting.
+    """
     ids = sorted(set(clinicians))
-    license_ids: list[int] = []
+    now = utcnow()
     for start in range(0, len(ids), CHUNK):
-        license_ids += session.scalars(
-            select(LicenseRow.id).where(one_of(session, LicenseRow.clinician_id, ids[start : start + CHUNK]))
-        ).all()
-    if license_ids:
-        # ON CONFLICT DO UPDATE, not DO NOTHING: on PostgreSQL a license a drain holds (FOR UPDATE) is waited for,
-        # so a change stored while it is being recomputed queues it again instead of vanishing with the drain's
-        # DELETE. A license waiting for a missing fact (last_error) keeps waiting.
-        stmt = insert_for(session, PENDING)
-        now = utcnow()
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=["license_id"], set_={"queued_at": stmt.excluded.queued_at}),
-            [{"license_id": i, "queued_at": now} for i in license_ids],
+        licenses = select(LicenseRow.id, literal(now, PENDING.c.queued_at.type)).where(
+            one_of(session, LicenseRow.clinician_id, ids[start : start + CHUNK])
         )
-    return len(license_ids)
+        stmt = insert_for(session, PENDING).from_select(["license_id", "queued_at"], licenses)
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["license_id"], set_={"queued_at": stmt.excluded.queued_at})
+        )

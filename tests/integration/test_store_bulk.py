@@ -49,7 +49,7 @@ def _org(factory: SessionFactory) -> int:
         return get_org(s, None).id
 
 
-@pytest.mark.parametrize("count", [3, COPY_MIN_ROWS + 10])
+@pytest.mark.parametrize("count", [3, COPY_MIN_ROWS + 10, 2500])  # 2,500 rows: several statements on SQLite
 def test_rows_round_trip_and_conflicts_are_skipped(factory: SessionFactory, count: int) -> None:
     org = _org(factory)
     keys = (TABLE.c.id, TABLE.c.source, TABLE.c.external_id)
