@@ -38,6 +38,10 @@ def test_json_output_shape() -> None:
     assert result["requests"] == 3 * (2 + 3 * 1)  # per course: course, blueprint, and one page each of three lists
     assert result["connector_records_per_second"] > 0 and result["floor_records_per_second"] > 0
     assert isinstance(result["ratio"], float) and result["ratio"] > 0
+    assert result["connector_cpu_seconds"] > 0 and result["floor_cpu_seconds"] > 0
+    cpu_ratio = result["connector_cpu_seconds"] / result["floor_cpu_seconds"]
+    assert abs(result["cpu_ratio"] - cpu_ratio) <= 0.1 * cpu_ratio  # the same figure, up to rounding
+    assert isinstance(result["overhead_cpu_us_per_record"], float)
     assert result["target_ratio"] == 1.5
 
 
@@ -47,3 +51,5 @@ def test_text_output_shape() -> None:
     assert "records/s" in lines[1] and lines[1].startswith("connector:")
     assert "records/s" in lines[2] and lines[2].startswith("floor:")
     assert lines[3].startswith("ratio:") and "1.5x target" in lines[3]
+    assert lines[4].startswith("cpu ratio:") and "us of CPU per record" in lines[4]
+    assert "(CPU " in lines[1] and "(CPU " in lines[2]
