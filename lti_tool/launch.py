@@ -12,11 +12,9 @@ deep-linking picker) with a launch token (``?lt=``), see :mod:`lti_tool.launch_s
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import ipaddress
-import json
 import secrets
 import time
 from typing import Any
@@ -51,7 +49,12 @@ NONCES: Table = LtiNonce.__table__  # type: ignore[assignment]
 LAUNCHES: Table = LtiLaunch.__table__  # type: ignore[assignment]
 
 # The launch path's statements, built once (building them per request costs more than running them).
-_UNCLAIMED = (STATES.c.state == bindparam("s")) & STATES.c.pending_launch_id.is_(None)
+# A state is claimed once, and only while unexpired (it was read, and checked, before the write transaction).
+_UNCLAIMED = (
+    (STATES.c.state == bindparam("s"))
+    & STATES.c.pending_launch_id.is_(None)
+    & (STATES.c.expires_at >= bindparam("now"))
+)
 _INSERT_STATE = insert(STATES)
 _SELECT_STATE = select(STATES).where(STATES.c.state == bindparam("s"))
 _CLAIM = delete(STATES).where(_UNCLAIMED)
@@ -212,9 +215,10 @@ def _binding_ok(presented: str | None, login: LoginState) -> bool:
 def launch() -> ResponseReturnValue:
     """The platform's form POST of the id_token: validate, store the launch, go to the destination.
 
-    One write transaction reads and claims the state (delete, or mark pending, only if still unclaimed),
-    consumes the nonce and stores the launch, so two POSTs of the same id_token cannot both succeed. The
-    platform's key is looked up (and fetched if need be) before it, so no other write happens inside it.
+    The state is read, the browser binding and the id_token checked (the platform's key looked up, and fetched
+    if need be, on the way), and only then does one write transaction claim the state (delete, or mark pending,
+    only if still unclaimed), consume the nonce and store the launch: two POSTs of the same id_token cannot
+    both succeed, and no fetch or other write happens while the write lock is held.
     """
     rt = runtime()
     form = request.form.to_dict()
@@ -222,17 +226,17 @@ def launch() -> ResponseReturnValue:
         raise LaunchRejected("missing_state", "the launch has no state: start it again from the course")
     if not form.get("id_token"):
         raise LaunchRejected("missing_id_token", "the launch has no id_token")
-    _prefetch_platform_key(rt, form["id_token"])
+    with connection(write=False) as conn:
+        login = _load_state(conn, form["state"])
+    cookie = request.cookies.get(_cookie_name(login.state))
+    if cookie is not None and not _binding_ok(cookie, login):
+        raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
+    if cookie is None and not login.storage_target:
+        return _cookies_blocked(login)
+    message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
+    bound = cookie is not None
     try:
         with connection() as conn:
-            login = _load_state(conn, form["state"])
-            cookie = request.cookies.get(_cookie_name(login.state))
-            if cookie is not None and not _binding_ok(cookie, login):
-                raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
-            if cookie is None and not login.storage_target:
-                return _cookies_blocked(login)
-            message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
-            bound = cookie is not None
             launch_id = _save_launch(conn, login, message, verified=bound)
     except IntegrityError:
         raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
@@ -251,24 +255,6 @@ def launch() -> ResponseReturnValue:
     return resp
 
 
-def _prefetch_platform_key(rt: LtiRuntime, id_token: str) -> None:
-    """Warm the platform key cache for the token's (unverified) issuer, client and kid; errors are left to
-    the validation that follows, which reports them in order."""
-    try:
-        head, payload = (json.loads(_b64(part)) for part in id_token.split(".")[:2])
-        header, body = dict(head), dict(payload)
-        aud = body.get("aud")
-        client_id = aud[0] if isinstance(aud, list) and aud else aud
-        platform = rt.registrations.find(str(body.get("iss") or ""), str(client_id) if client_id else None)
-        rt.keys.key_for(platform.key_set_url, str(header.get("kid") or ""))
-    except Exception:  # noqa: S110 - any problem is reported by the validation proper
-        pass
-
-
-def _b64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
 def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:
     body = message.body
     assert message.platform is not None
@@ -278,9 +264,9 @@ def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLa
     link = body.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}
     deployment_id = str(body["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
     if verified:
-        claimed = conn.execute(_CLAIM, {"s": login.state}).rowcount
+        claimed = conn.execute(_CLAIM, {"s": login.state, "now": now}).rowcount
     else:
-        claimed = conn.execute(_CLAIM_PENDING, {"s": login.state, "pending": launch_id}).rowcount
+        claimed = conn.execute(_CLAIM_PENDING, {"s": login.state, "now": now, "pending": launch_id}).rowcount
     if claimed != 1:
         raise LaunchRejected("replayed", "this launch was already submitted")
     conn.execute(

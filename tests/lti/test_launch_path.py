@@ -1,0 +1,67 @@
+"""The launch's write: checks first, without a lock; then one transaction that claims the state only once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from cebridge.store.db import transaction
+from cebridge.store.lti_tables import LtiLoginState
+from lti_tool.db import sessions_of
+from lti_tool.validation import CebridgeMessageLaunch
+from tests.lti.conftest import Tool, begin, launch_count
+from tests.lti.platform import TestPlatform
+
+
+def test_a_second_post_during_validation_wins_and_the_first_is_refused(
+    tool: Tool, platform: TestPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two POSTs of one id_token overlap: the one that claims the state first is the only launch stored.
+
+    The second POST runs while the first is between its checks and its write; it must not wait for a lock
+    (the first holds none yet), and the first must then find its state claimed."""
+    id_token, state = begin(tool, platform)
+    validate = CebridgeMessageLaunch.validate
+    inner: dict[str, Any] = {}
+
+    def validate_then_race(self: CebridgeMessageLaunch) -> CebridgeMessageLaunch:
+        result = validate(self)
+        if not inner:
+            inner["started"] = time.monotonic()
+            inner["response"] = tool.client.post(tool.url + "/lti/launch", data={"id_token": id_token, "state": state})
+            inner["seconds"] = time.monotonic() - inner["started"]
+        return result
+
+    monkeypatch.setattr(CebridgeMessageLaunch, "validate", validate_then_race)
+    outer = tool.client.post(
+        tool.url + "/lti/launch", data={"id_token": id_token, "state": state}, headers={"Accept": "application/json"}
+    )
+    assert inner["response"].status_code == 303
+    assert inner["seconds"] < 5  # no write lock was held by the first POST while it validated
+    assert outer.status_code == 400
+    assert outer.get_json()["error"] == "replayed"
+    assert launch_count(tool) == 1
+
+
+def test_a_state_that_expires_between_its_read_and_its_claim_is_not_claimed(
+    tool: Tool, platform: TestPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    id_token, state = begin(tool, platform)
+    validate = CebridgeMessageLaunch.validate
+
+    def validate_then_expire(self: CebridgeMessageLaunch) -> CebridgeMessageLaunch:
+        result = validate(self)
+        with transaction(sessions_of(tool.app)) as session:
+            session.execute(update(LtiLoginState).where(LtiLoginState.state == state).values(expires_at=1))
+        return result
+
+    monkeypatch.setattr(CebridgeMessageLaunch, "validate", validate_then_expire)
+    resp = tool.client.post(
+        tool.url + "/lti/launch", data={"id_token": id_token, "state": state}, headers={"Accept": "application/json"}
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["error"] == "replayed"
+    assert launch_count(tool) == 0
