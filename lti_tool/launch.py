@@ -17,22 +17,26 @@ import hmac
 import ipaddress
 import secrets
 import time
+from contextlib import closing
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from cebridge.errors import ConcurrencyConflict
 from cebridge.store.lti_tables import LtiLaunch, LtiLoginState, LtiNonce
-from lti_tool.db import connection, unit_of_work
+from lti_tool.db import connection, engine_of, unit_of_work
 from lti_tool.errors import LaunchRejected
 from lti_tool.launch_session import LAUNCH_RECORD_TTL, issue_token, with_token
 from lti_tool.placements import record_placement, reveals_placement
 from lti_tool.runtime import LtiRuntime, runtime
+from lti_tool.statements import Prepared, autocommit, cursor_of, json_value
 from lti_tool.validation import (
     LEEWAY_SECONDS,
     MESSAGE_TYPE,
@@ -48,19 +52,20 @@ STATES: Table = LtiLoginState.__table__  # type: ignore[assignment]
 NONCES: Table = LtiNonce.__table__  # type: ignore[assignment]
 LAUNCHES: Table = LtiLaunch.__table__  # type: ignore[assignment]
 
-# The launch path's statements, built once (building them per request costs more than running them).
+# The launch path's statements, built and compiled once, run on the driver's cursor (see lti_tool.statements).
 # A state is claimed once, and only while unexpired (it was read, and checked, before the write transaction).
 _UNCLAIMED = (
     (STATES.c.state == bindparam("s"))
     & STATES.c.pending_launch_id.is_(None)
     & (STATES.c.expires_at >= bindparam("now"))
 )
-_INSERT_STATE = insert(STATES)
-_SELECT_STATE = select(STATES).where(STATES.c.state == bindparam("s"))
-_CLAIM = delete(STATES).where(_UNCLAIMED)
-_CLAIM_PENDING = update(STATES).where(_UNCLAIMED).values(pending_launch_id=bindparam("pending"))
-_INSERT_NONCE = insert(NONCES)
-_INSERT_LAUNCH = insert(LAUNCHES)
+_INSERT_STATE = Prepared(insert(STATES))
+_STATE_FIELDS = [f.name for f in fields(LoginState)]  # LoginState's fields are the table's columns
+_SELECT_STATE = Prepared(select(*(STATES.c[name] for name in _STATE_FIELDS)).where(STATES.c.state == bindparam("s")))
+_CLAIM = Prepared(delete(STATES).where(_UNCLAIMED))
+_CLAIM_PENDING = Prepared(update(STATES).where(_UNCLAIMED).values(pending_launch_id=bindparam("pending")))
+_INSERT_NONCE = Prepared(insert(NONCES))
+_INSERT_LAUNCH = Prepared(insert(LAUNCHES))
 
 STATE_TTL_SECONDS = 600
 PURGE_EVERY_SECONDS = 60
@@ -135,9 +140,11 @@ def login() -> ResponseReturnValue:
         storage_target = None
     login_params = {k: params[k] for k in LOGIN_PARAMS if params[k]}
     login_params["platform_origin"] = _origin(platform.auth_login_url)
-    with connection() as conn:
-        conn.execute(
-            _INSERT_STATE,
+    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    with autocommit(engine) as cursor:
+        _INSERT_STATE.execute(
+            cursor,
+            engine.dialect,
             {
                 "state": state,
                 "nonce": nonce,
@@ -191,20 +198,18 @@ def _storage_key(state: str) -> str:
     return "cebridge-state-" + state[:16]
 
 
-def _load_state(conn: Connection, state: str) -> LoginState:
-    row = conn.execute(_SELECT_STATE, {"s": state}).one_or_none()
-    if row is None or row.expires_at < time.time():
+def _load_state(state: str) -> LoginState:
+    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    with autocommit(engine) as cursor:
+        row = _SELECT_STATE.execute(cursor, engine.dialect, {"s": state}).fetchone()
+    if row is None:
         raise LaunchRejected("unknown_state", "this launch was already used or has expired: open the activity again")
-    return LoginState(
-        state=row.state,
-        nonce=row.nonce,
-        platform_id=row.platform_id,
-        binding_hash=row.binding_hash,
-        storage_target=row.storage_target,
-        login_params=dict(row.login_params),
-        pending_launch_id=row.pending_launch_id,
-        expires_at=row.expires_at,
-    )
+    values = dict(zip(_STATE_FIELDS, row, strict=True))
+    values["login_params"] = dict(json_value(values["login_params"]))
+    login = LoginState(**values)
+    if login.expires_at < time.time():
+        raise LaunchRejected("unknown_state", "this launch was already used or has expired: open the activity again")
+    return login
 
 
 def _binding_ok(presented: str | None, login: LoginState) -> bool:
@@ -226,8 +231,7 @@ def launch() -> ResponseReturnValue:
         raise LaunchRejected("missing_state", "the launch has no state: start it again from the course")
     if not form.get("id_token"):
         raise LaunchRejected("missing_id_token", "the launch has no id_token")
-    with connection(write=False) as conn:
-        login = _load_state(conn, form["state"])
+    login = _load_state(form["state"])
     cookie = request.cookies.get(_cookie_name(login.state))
     if cookie is not None and not _binding_ok(cookie, login):
         raise LaunchRejected("state_mismatch", "this launch was started in another browser", status=401)
@@ -238,7 +242,7 @@ def launch() -> ResponseReturnValue:
     try:
         with connection() as conn:
             launch_id = _save_launch(conn, login, message, verified=bound)
-    except IntegrityError:
+    except (ConcurrencyConflict, IntegrityError):
         raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
     if not bound:
         # The iframe kept no cookie: fetch the binding secret from the platform's storage, then /verify.
@@ -263,36 +267,42 @@ def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLa
     context = body.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
     link = body.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}
     deployment_id = str(body["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
-    if verified:
-        claimed = conn.execute(_CLAIM, {"s": login.state, "now": now}).rowcount
-    else:
-        claimed = conn.execute(_CLAIM_PENDING, {"s": login.state, "now": now, "pending": launch_id}).rowcount
-    if claimed != 1:
-        raise LaunchRejected("replayed", "this launch was already submitted")
-    conn.execute(
-        _INSERT_NONCE,
-        {
-            "platform_id": login.platform_id,
-            "nonce": str(body["nonce"]),
-            "expires_at": int(body.get("exp", now)) + LEEWAY_SECONDS,
-        },
-    )
-    conn.execute(
-        _INSERT_LAUNCH,
-        {
-            "id": launch_id,
-            "platform_id": login.platform_id,
-            "deployment_id": deployment_id,
-            "message_type": str(body[MESSAGE_TYPE]),
-            "sub": str(body["sub"]),
-            "context_id": str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-            "resource_link_id": str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
-            "claims": body,
-            "verified": verified,
-            "created_at": now,
-            "expires_at": now + LAUNCH_RECORD_TTL,
-        },
-    )
+    dialect = conn.dialect
+    with closing(cursor_of(conn)) as cursor:
+        if verified:
+            claimed = _CLAIM.execute(cursor, dialect, {"s": login.state, "now": now}).rowcount
+        else:
+            claimed = _CLAIM_PENDING.execute(
+                cursor, dialect, {"s": login.state, "now": now, "pending": launch_id}
+            ).rowcount
+        if claimed != 1:
+            raise LaunchRejected("replayed", "this launch was already submitted")
+        _INSERT_NONCE.execute(
+            cursor,
+            dialect,
+            {
+                "platform_id": login.platform_id,
+                "nonce": str(body["nonce"]),
+                "expires_at": int(body.get("exp", now)) + LEEWAY_SECONDS,
+            },
+        )
+        _INSERT_LAUNCH.execute(
+            cursor,
+            dialect,
+            {
+                "id": launch_id,
+                "platform_id": login.platform_id,
+                "deployment_id": deployment_id,
+                "message_type": str(body[MESSAGE_TYPE]),
+                "sub": str(body["sub"]),
+                "context_id": str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
+                "resource_link_id": str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
+                "claims": body,
+                "verified": verified,
+                "created_at": now,
+                "expires_at": now + LAUNCH_RECORD_TTL,
+            },
+        )
     if reveals_placement(body):
         with Session(bind=conn) as session:
             record_placement(session, login.platform_id, deployment_id, body, now)
@@ -304,8 +314,7 @@ def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLa
 def verify() -> ResponseReturnValue:
     """Second step of a cookie-less launch: the browser presents the secret kept in platform storage."""
     rt = runtime()
-    with connection(write=False) as conn:
-        login = _load_state(conn, request.form.get("state", ""))
+    login = _load_state(request.form.get("state", ""))
     if not login.pending_launch_id:
         raise LaunchRejected("nothing_to_verify", "there is no launch waiting for this state")
     if not _binding_ok(request.form.get("binding"), login):
