@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from cebridge.errors import ConfigError
+from cebridge.files import atomic_write, exclusive_lock
 
 MIN_KEY_BITS = 2048
 ALGORITHM = "RS256"
@@ -368,13 +367,8 @@ class KeyStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self._ensure_dir()
-        fd = os.open(self.dir / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with exclusive_lock(self.dir / ".lock"):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _read_index(self, *, fresh: bool = False) -> dict[str, Any]:
         path = self.dir / "index.json"
@@ -409,21 +403,10 @@ def _parse_dt(value: str | None) -> datetime | None:
 
 
 def _atomic_write(path: Path, data: bytes, *, mode: int) -> None:
-    """Write via a temp file in the same directory and rename, so readers never see half a key."""
+    """Replace a key file atomically, in a directory only its owner may enter."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data, mode)
 
 
 def keystore_for(home: Path) -> KeyStore:

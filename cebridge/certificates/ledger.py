@@ -14,10 +14,7 @@ Writes are atomic (temp file + rename) and guarded by a lock file, so two comman
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,24 +27,11 @@ from cebridge.certificates.errors import CertificateInputError, CertificateNotFo
 from cebridge.certificates.issuing import IssuedCertificate
 from cebridge.certificates.status import status_list_credential
 from cebridge.errors import CertificateError
+from cebridge.files import atomic_write, exclusive_lock
 
 LEDGER_FILE = "ledger.json"
 STATUS_FILE = "status-list.json"
 REVOKED_STATES = frozenset({"revoked", "reissued"})
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 @dataclass
@@ -95,15 +79,10 @@ class FileLedger:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CertificateInputError(f"output directory {self.dir} cannot be created: {exc.strerror}") from None
-        fd = os.open(self.dir / ".ledger.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with exclusive_lock(self.dir / ".ledger.lock"):
             self._data = self._load()
             yield self
             self._save()
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _load(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -136,7 +115,7 @@ class FileLedger:
             revoked=self.revoked_indexes(),
             issued_at=now,
         )
-        atomic_write(self.dir / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"))
+        atomic_write(self.dir / STATUS_FILE, json.dumps(doc, indent=2).encode("utf-8"), 0o644)
         return doc
 
     def index_for(self, certificate_id: str) -> int:
@@ -170,8 +149,8 @@ class FileLedger:
         if previous is not None and previous.revoked:
             # A revoked certificate is never brought back: its id stays revoked in the published list.
             raise CertificateError(f"certificate {cid} was revoked in {self.dir}; it cannot be issued again")
-        atomic_write(self.dir / f"{cid}.pdf", issued.pdf)
-        atomic_write(self.dir / f"{cid}.jwt", issued.jwt.encode("ascii"))
+        atomic_write(self.dir / f"{cid}.pdf", issued.pdf, 0o644)
+        atomic_write(self.dir / f"{cid}.jwt", issued.jwt.encode("ascii"), 0o644)
         self._data["certificates"][cid] = LedgerEntry(
             certificate_id=cid,
             completion_id=issued.data.completion_id,
