@@ -6,13 +6,13 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from cebridge.store.db import transaction
 from cebridge.store.lti_tables import LtiLoginState
-from lti_tool.db import sessions_of
+from lti_tool.db import engine_of, sessions_of
 from lti_tool.validation import CebridgeMessageLaunch
-from tests.lti.conftest import Tool, begin, launch_count
+from tests.lti.conftest import Tool, begin, launch, launch_count
 from tests.lti.platform import TestPlatform
 
 
@@ -65,3 +65,30 @@ def test_a_state_that_expires_between_its_read_and_its_claim_is_not_claimed(
     assert resp.status_code == 400
     assert resp.get_json()["error"] == "replayed"
     assert launch_count(tool) == 0
+
+
+def test_a_warm_launch_runs_only_its_own_statements(tool: Tool, platform: TestPlatform) -> None:
+    """Registration, deployment and platform key lookups come from the caches: after a first launch, a launch
+    is one insert at login, one read and one write transaction (claim, nonce, record) at launch."""
+    first = launch(tool, platform)
+    assert first.response.status_code == 303
+    engine = engine_of(tool.app)
+    engine.dispose()  # new connections, each traced from its first statement
+    statements: list[str] = []
+
+    @event.listens_for(engine, "connect")
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(lambda sql: statements.append(" ".join(sql.split()[:3]).upper()))
+
+    second = launch(tool, platform)
+    assert second.response.status_code == 303
+    work = [s for s in statements if not s.startswith("PRAGMA")]
+    assert work == [
+        "INSERT INTO LTI_LOGIN_STATE",
+        "SELECT LTI_LOGIN_STATE.STATE, LTI_LOGIN_STATE.NONCE,",
+        "BEGIN IMMEDIATE",
+        "DELETE FROM LTI_LOGIN_STATE",
+        "INSERT INTO LTI_NONCE",
+        "INSERT INTO LTI_LAUNCH",
+        "COMMIT",
+    ]
