@@ -3,21 +3,28 @@
 Each launch is what a browser does: GET the OIDC login (the tool answers with the redirect to the platform),
 then POST the id_token and state to the launch URL. Both tools run in-process under Flask's test client,
 in the same run, on the same pre-signed platform messages; only the two tool requests are timed (the
-platform's RSA signing is done outside the clock, as it is the platform's cost, not the tool's).
+platform's RSA signing is done outside the clock, as it is the platform's cost, not the tool's). The launch's
+303 is not followed: the page it leads to (the dashboard, when installed) is not part of a launch, and the
+benchmark checks that the redirect goes to the landing URL with a launch token.
 
 The floor is pylti1p3 as its README suggests: ``FlaskOIDCLogin`` and ``FlaskMessageLaunch`` with a
 ``ToolConfDict`` holding the platform's JWKS in memory and state in the Flask cookie session. It does not
 consume nonces, keeps nothing server-side and issues no launch token; cebridge's tool additionally stores the
 login state, consumes the nonce, stores the launch record and signs a launch token (SQLite under a temporary
-CEBRIDGE_HOME, WAL mode).
+CEBRIDGE_HOME, with the store's own connection settings: WAL, synchronous=NORMAL; printed with the results).
 
-Usage: ``python benchmarks/bench_launch.py [--n 300]``; prints launches/s for both and their ratio.
+Each request is timed by wall clock and by this process's CPU time (``time.process_time``): both tools run in
+this one process, so the CPU ratio moves less with load from other processes than the wall-clock ratio.
+
+Usage: ``python benchmarks/bench_launch.py [--n 300]``; prints launches/s for both, the wall-clock, median and
+CPU-time ratios, and the machine's load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -107,6 +114,19 @@ def floor_app(platform: Platform, tool_key_pem: str) -> Flask:
     return app
 
 
+def sqlite_settings(app: Flask) -> str:
+    """The tool's SQLite settings as its store set them (journal mode, synchronous level)."""
+    from sqlalchemy import text
+
+    from lti_tool.db import engine_of
+
+    levels = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+    with engine_of(app).connect() as conn:
+        journal = conn.execute(text("PRAGMA journal_mode")).scalar()
+        sync = conn.execute(text("PRAGMA synchronous")).scalar()
+    return f"SQLite journal_mode={journal}, synchronous={levels.get(int(sync or 0), sync)}"
+
+
 def tool_app(platform: Platform, home: Path) -> Flask:
     """cebridge's tool with the platform registered and its key set already cached."""
     import cebridge.store.tables  # noqa: F401
@@ -136,9 +156,12 @@ def tool_app(platform: Platform, home: Path) -> Flask:
 class Runner:
     """Launches against one tool, each from a new browser (a fresh cookie jar); records the tool's time."""
 
-    def __init__(self, app: Flask, platform: Platform, login_path: str, launch_path: str, target: str) -> None:
+    def __init__(
+        self, app: Flask, platform: Platform, login_path: str, launch_path: str, target: str, landing: str
+    ) -> None:
         self.app, self.platform = app, platform
         self.login_path, self.launch_path, self.target = login_path, launch_path, target
+        self.landing = landing  # where a launch's 303 must point (it is not followed)
         self.wall: list[float] = []
         self.cpu: list[float] = []
         self.count = 0
@@ -165,6 +188,8 @@ class Runner:
         wall, cpu = wall + time.perf_counter() - t0, cpu + time.process_time() - c0
         if resp.status_code != 303:
             raise SystemExit(f"launch failed: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
+        if not resp.headers["Location"].startswith(self.landing):
+            raise SystemExit(f"launch went elsewhere: {resp.headers['Location'][:80]}")
         if record:
             self.wall.append(wall)
             self.cpu.append(cpu)
@@ -182,10 +207,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         .decode()
     )
     with tempfile.TemporaryDirectory() as tmp:
+        app = tool_app(platform, Path(tmp) / "home")
         tool = Runner(
-            tool_app(platform, Path(tmp) / "home"), platform, "/lti/login", "/lti/launch", "http://tool.test/lti/home"
+            app,
+            platform,
+            "/lti/login",
+            "/lti/launch",
+            "http://tool.test/lti/home",
+            landing="http://tool.test/lti/home?lt=",
         )
-        floor = Runner(floor_app(platform, tool_key), platform, "/login", "/launch", "http://floor.test/home")
+        floor = Runner(
+            floor_app(platform, tool_key), platform, "/login", "/launch", "http://floor.test/home", landing="/home?"
+        )
+        store = sqlite_settings(app)
         for _ in range(args.warmup):
             floor.launch(record=False)
             tool.launch(record=False)
@@ -199,7 +233,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ratio = t_tool / t_floor
     median_ratio = statistics.median(tool.wall) / statistics.median(floor.wall)
     cpu_ratio = sum(tool.cpu) / sum(floor.cpu)
-    print(f"launches: {n} per tool (login + launch, tool time only)")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"launches: {n} per tool (login + launch, tool time only); load average {load}; {store}")
     for label, r, runner in (("pylti1p3 floor", floor_rate, floor), ("cebridge tool ", tool_rate, tool)):
         print(
             f"{label}: {r:8.1f} launches/s  (mean {1000 * sum(runner.wall) / n:.2f} ms, "

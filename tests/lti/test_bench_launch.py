@@ -17,6 +17,9 @@ def test_bench_launch_prints_both_rates_and_the_ratio(capsys: pytest.CaptureFixt
         sys.path.pop(0)
     result = bench_launch.main(["--n", "4", "--warmup", "1"])
     out = capsys.readouterr().out
+    assert re.search(r"launches: 4 per tool .*load average [\d.]+ [\d.]+ [\d.]+", out)
+    assert "SQLite journal_mode=wal, synchronous=NORMAL" in out  # the store's production settings
+    assert re.search(r"CPU time ratio [\d.]+x", out)
     assert re.search(r"pylti1p3 floor:\s+[\d.]+ launches/s", out)
     assert re.search(r"cebridge tool\s*:\s+[\d.]+ launches/s", out)
     assert re.search(r"ratio \(cebridge time / floor time\): [\d.]+x", out)
