@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cebridge.domain.records import CompletionRecord, CourseRef, LearnerRef, RecordStatus
+from cebridge.domain.records import CompletionRecord, CourseRef, RecordStatus
 from connectors.values import parse_datetime, to_decimal
 
 __all__ = ["course_ref", "external_id", "make_record", "progress_status", "score_of"]
@@ -84,20 +84,37 @@ def make_record(
     name: str | None,
     raw: dict[str, Any],
 ) -> CompletionRecord:
-    """One CompletionRecord from what Canvas said about one learner in one course."""
+    """One CompletionRecord from what Canvas said about one learner in one course.
+
+    The record, its learner and its raw payload are validated in one pass of pydantic's validator from a
+    plain dict (the learner nested in it), which costs about half of building a validated ``LearnerRef``
+    first and then the record around it; the result is the same validated model. ``course`` is a
+    ``CourseRef`` validated once per course by :func:`course_ref`.
+    """
     status, completed_at = progress_status(progress)
-    email = (user or {}).get("email") or None
-    learner_name = name or (user or {}).get("name") or ((enrollment or {}).get("user") or {}).get("name")
-    return CompletionRecord(
-        source=source,
-        external_id=external_id(course.external_id, user_id),
-        learner=LearnerRef(platform_user_id=str(user_id), email=email, name=learner_name or None),
-        course=course,
-        status=status,
-        completed_at=completed_at,
-        score=score_of(enrollment),
-        raw=raw,
+    if user:
+        email = user.get("email") or None
+        learner_name = name or user.get("name")
+    else:
+        email = None
+        learner_name = name
+    if not learner_name and enrollment:
+        learner_name = (enrollment.get("user") or {}).get("name")
+    return _validate_record(
+        {
+            "source": source,
+            "external_id": f"{course.external_id}:{user_id}",
+            "learner": {"platform_user_id": str(user_id), "email": email, "name": learner_name or None},
+            "course": course,
+            "status": status,
+            "completed_at": completed_at,
+            "score": score_of(enrollment),
+            "raw": raw,
+        }
     )
+
+
+_validate_record = CompletionRecord.model_validate
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 import responses
+from pydantic import ValidationError
 from responses import matchers
 
+from cebridge.domain.records import CompletionRecord, LearnerRef
 from cebridge.errors import ProviderContractError
 from connectors.canvas import CanvasConfig, CanvasConnector
-from connectors.canvas.records import progress_status, score_of
+from connectors.canvas.records import course_ref, make_record, progress_status, score_of
 from tests.unit.connectors import canvas_shapes as shapes
 from tests.unit.connectors.canvas_shapes import API
 
@@ -230,3 +232,60 @@ def test_of_several_sections_the_enrollment_with_a_score_counts_even_a_zero() ->
     assert _best_enrollment([unscored, zero]) is zero
     assert _best_enrollment([unscored]) is unscored
     assert _best_enrollment([]) is None
+
+
+def _record_kwargs(**changes: Any) -> dict[str, Any]:
+    course = course_ref(shapes.course(1), blueprint_id=9)
+    enrollment = shapes.enrollment(1, 2, final=None)
+    kwargs: dict[str, Any] = {
+        "source": "canvas:canvas.example.edu",
+        "course": course,
+        "user_id": 2,
+        "progress": shapes.progress(2, 2, "2021-08-10T16:26:08Z"),
+        "enrollment": enrollment,
+        "user": shapes.user(2, " Two@Example.org "),
+        "name": None,
+        "raw": {"user_id": "2", "enrollments": [enrollment]},
+    }
+    kwargs.update(changes)
+    return kwargs
+
+
+def test_a_record_validated_in_one_pass_equals_one_built_from_validated_parts() -> None:
+    kwargs = _record_kwargs()
+    record = make_record(**kwargs)
+    by_parts = CompletionRecord(
+        source=kwargs["source"],
+        external_id="1:2",
+        learner=LearnerRef(platform_user_id="2", email=" Two@Example.org ", name=kwargs["user"]["name"]),
+        course=kwargs["course"],
+        status="completed",
+        completed_at=datetime(2021, 8, 10, 16, 26, 8, tzinfo=UTC),
+        score=Decimal("35"),
+        raw=kwargs["raw"],
+    )
+    assert record == by_parts
+    assert isinstance(record.learner, LearnerRef) and record.learner.email == "two@example.org"  # validator ran
+    assert record.course.blueprint_id == "9"
+
+
+def test_the_learners_name_falls_back_to_the_progress_then_the_user_then_the_enrollment() -> None:
+    assert make_record(**_record_kwargs(name="From Progress")).learner.name == "From Progress"
+    assert make_record(**_record_kwargs()).learner.name == shapes.user(2)["name"]
+    enrollment = {**shapes.enrollment(1, 2), "user": {"id": 2, "name": "From Enrollment"}}
+    assert make_record(**_record_kwargs(user=None, enrollment=enrollment)).learner.name == "From Enrollment"
+    assert make_record(**_record_kwargs(user=None, enrollment=None)).learner.name is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"user": {"id": 2, "name": "Two", "email": 12345}}, "learner.email"),
+        ({"source": ""}, "source"),
+        ({"raw": ["not", "an", "object"]}, "raw"),
+    ],
+)
+def test_what_canvas_sends_is_still_validated(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make_record(**_record_kwargs(**changes))
+    assert field in str(caught.value)
