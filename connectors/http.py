@@ -27,6 +27,7 @@ from cebridge.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from connectors import transport
 from connectors.base import ConnectorConfig
 from connectors.errors import (
     RULES,
@@ -183,7 +184,7 @@ class HttpClient:
         ``error`` object when a course has no progress to report).
         """
         attempt = 0
-        merged = {**self._headers, **dict(headers or {})}
+        merged = {**self._headers, **headers} if headers else self._headers
         while True:
             if self._pause > 0:
                 self._do_sleep(self._pause)
@@ -250,16 +251,10 @@ class HttpClient:
     ) -> Exchange:
         self.stats["requests"] += 1
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                headers=headers,
-                auth=self._auth,
-                timeout=self.timeout,
-                allow_redirects=True,
+            prepared = transport.prepare(
+                self.session, method, url, params=params, data=data, headers=headers, auth=self._auth
             )
+            response = transport.send(self.session, prepared, timeout=self.timeout)
             # Read the whole body now so a connection dropped mid-body is a transport fault, retried here.
             _ = response.content
         except requests.RequestException as exc:
