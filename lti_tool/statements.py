@@ -92,27 +92,34 @@ def cursor_of(conn: Connection) -> DBAPICursor:
 
 @contextmanager
 def autocommit(engine: Engine) -> Iterator[DBAPICursor]:
-    """A cursor on a pooled connection for one statement, committed when the block ends.
+    """A cursor on a pooled connection in the driver's autocommit mode, for one statement that is its own
+    transaction.
 
-    On SQLite the store's connections run in the driver's autocommit mode, so the statement is its own
-    transaction (an insert holds the write lock only while it runs, and the commit is a no-op).
+    On SQLite the store's connections always run so (an insert holds the write lock only while it runs); on
+    PostgreSQL psycopg is switched to autocommit for the block, which saves the ``BEGIN`` and ``COMMIT`` round
+    trips, and switched back before the connection returns to the pool.
     """
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
         raw = engine.raw_connection()
     except (DBAPIError, dbapi_error) as exc:
         raise _driver_error(exc.orig if isinstance(exc, DBAPIError) else exc, engine.dialect) from None
+    switch = engine.dialect.name == "postgresql"
     try:
+        if switch:
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         cursor = raw.cursor()
         try:
             yield cursor
-            raw.commit()
+            raw.commit()  # a no-op in autocommit mode; commits on a SQLite connection set up otherwise
         except BaseException:
             with suppress(dbapi_error):
                 raw.rollback()
             raise
         finally:
             cursor.close()
+            if switch:
+                raw.driver_connection.autocommit = False  # type: ignore[union-attr]
     except dbapi_error as exc:
         raise _driver_error(exc, engine.dialect) from None
     finally:

@@ -113,3 +113,20 @@ def test_an_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="database error") as caught, autocommit(engine) as cursor:
         cursor.execute("SELECT 1")
     assert caught.value.user_message == "the database is unavailable"
+
+
+def test_autocommit_leaves_pooled_connections_as_it_found_them(engine: Engine) -> None:
+    """On PostgreSQL the block switches psycopg to autocommit; the pool must get transactional connections
+    back, after a success and after a failure alike (a later Session relies on rollback working)."""
+    with autocommit(engine) as cursor:
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
+    with pytest.raises(ConcurrencyConflict), autocommit(engine) as cursor:
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
+    with pytest.raises(RuntimeError), engine.begin() as conn:  # a transaction on a connection the block used
+        with closing(cursor_of(conn)) as cursor:
+            INSERT_NONCE.execute(cursor, conn.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
+        if engine.dialect.name == "postgresql":
+            assert conn.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+        raise RuntimeError("roll back")
+    with engine.connect() as conn:
+        assert [r.nonce for r in conn.execute(select(NONCES.c.nonce))] == ["a"]
