@@ -16,8 +16,8 @@ CEBRIDGE_HOME, with the store's own connection settings: WAL, synchronous=NORMAL
 Each request is timed by wall clock and by this process's CPU time (``time.process_time``): both tools run in
 this one process, so the CPU ratio moves less with load from other processes than the wall-clock ratio.
 
-Usage: ``python benchmarks/bench_launch.py [--n 300]``; prints launches/s for both, the wall-clock, median and
-CPU-time ratios, and the machine's load average.
+Usage: ``python benchmarks/bench_launch.py [--n 300] [--database-url URL]``; prints launches/s for both, the
+wall-clock, median and CPU-time ratios, and the machine's load average.
 """
 
 from __future__ import annotations
@@ -114,21 +114,29 @@ def floor_app(platform: Platform, tool_key_pem: str) -> Flask:
     return app
 
 
-def sqlite_settings(app: Flask) -> str:
-    """The tool's SQLite settings as its store set them (journal mode, synchronous level)."""
+def store_settings(app: Flask) -> str:
+    """The tool's database as its store set it up (on SQLite: journal mode and synchronous level)."""
     from sqlalchemy import text
 
     from lti_tool.db import engine_of
 
+    engine = engine_of(app)
+    if engine.dialect.name != "sqlite":
+        return f"{engine.dialect.name} (the server's CPU time is not in the CPU ratio)"
     levels = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
-    with engine_of(app).connect() as conn:
+    with engine.connect() as conn:
         journal = conn.execute(text("PRAGMA journal_mode")).scalar()
         sync = conn.execute(text("PRAGMA synchronous")).scalar()
     return f"SQLite journal_mode={journal}, synchronous={levels.get(int(sync or 0), sync)}"
 
 
-def tool_app(platform: Platform, home: Path) -> Flask:
-    """cebridge's tool with the platform registered and its key set already cached."""
+def tool_app(platform: Platform, home: Path, database_url: str | None = None) -> Flask:
+    """cebridge's tool with the platform registered and its key set already cached.
+
+    Its tables are created here; a ``database_url`` must name a database without them (they are dropped at
+    the end by :func:`drop_tables`)."""
+    from sqlalchemy import inspect
+
     import cebridge.store.tables  # noqa: F401
     from cebridge.config import Settings
     from cebridge.store.base import Base
@@ -138,7 +146,9 @@ def tool_app(platform: Platform, home: Path) -> Flask:
     from lti_tool.db import engine_of, sessions_of
     from lti_tool.runtime import runtime
 
-    app = create_app(Settings(home=home, base_url="http://tool.test"))
+    app = create_app(Settings(home=home, base_url="http://tool.test", database_url=database_url))
+    if inspect(engine_of(app)).has_table("lti_platform"):
+        raise SystemExit("the benchmark needs a database without cebridge's tables (it drops them at the end)")
     Base.metadata.create_all(engine_of(app))
     runtime(app).registrations.add(
         issuer=ISSUER,
@@ -151,6 +161,17 @@ def tool_app(platform: Platform, home: Path) -> Flask:
     with transaction(sessions_of(app)) as session:
         session.add(LtiPlatformKeySet(key_set_url=ISSUER + "/jwks", jwks=platform.jwks, fetched_at=int(time.time())))
     return app
+
+
+def drop_tables(app: Flask) -> None:
+    """Drop the tables :func:`tool_app` created."""
+    from cebridge.store.base import Base
+    from lti_tool.db import engine_of
+
+    engine = engine_of(app)
+    engine.dispose()
+    Base.metadata.drop_all(engine)
+    engine.dispose()
 
 
 class Runner:
@@ -199,6 +220,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300, help="launches per tool (default 300)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed launches first (default 20)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="the tool's database (default: SQLite under a temporary home); one without cebridge's tables, "
+        "e.g. an empty PostgreSQL database: its tables are created and dropped",
+    )
     args = parser.parse_args(argv)
     platform = Platform()
     tool_key = (
@@ -207,7 +234,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         .decode()
     )
     with tempfile.TemporaryDirectory() as tmp:
-        app = tool_app(platform, Path(tmp) / "home")
+        app = tool_app(platform, Path(tmp) / "home", args.database_url)
         tool = Runner(
             app,
             platform,
@@ -219,14 +246,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         floor = Runner(
             floor_app(platform, tool_key), platform, "/login", "/launch", "http://floor.test/home", landing="/home?"
         )
-        store = sqlite_settings(app)
-        for _ in range(args.warmup):
-            floor.launch(record=False)
-            tool.launch(record=False)
-        # Alternate launch by launch, so that load from other processes hits both tools alike.
-        for _ in range(max(1, args.n)):
-            floor.launch()
-            tool.launch()
+        store = store_settings(app)
+        try:
+            for _ in range(args.warmup):
+                floor.launch(record=False)
+                tool.launch(record=False)
+            # Alternate launch by launch, so that load from other processes hits both tools alike.
+            for _ in range(max(1, args.n)):
+                floor.launch()
+                tool.launch()
+        finally:
+            drop_tables(app)
     n = len(tool.wall)
     t_tool, t_floor = sum(tool.wall), sum(floor.wall)
     floor_rate, tool_rate = n / t_floor, n / t_tool
