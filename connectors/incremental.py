@@ -120,11 +120,14 @@ def read_roster_pass(
         for user_id, record in roster(course):
             if after_key is not None and user_key(user_id) <= after_key:
                 continue
-            if marks.wanted(record, cutoff):
-                pending.append(record)
-                when = record.completed_at
-                if record.status == "completed" and when is not None and (max_seen is None or when > max_seen):
+            # HighWaterMarks.wanted, inlined: this loop runs once per learner per course.
+            when = record.completed_at
+            if when is not None and record.status == "completed":
+                if cutoff is not None and when < cutoff:
+                    continue  # stored already (older than the mark minus the lookback)
+                if max_seen is None or when > max_seen:
                     max_seen = when
+            pending.append(record)
             if len(pending) >= batch_size:
                 seen_text = iso_utc(max_seen) if max_seen is not None else None
                 batch = stream.batch(

@@ -74,30 +74,36 @@ class CourseProgressStream(Stream):
     def _roster(self, course: Mapping[str, Any]) -> Iterator[tuple[str, CompletionRecord]]:
         """``(user id, record)`` for every student of the course, in user-id order."""
         course_id = course["id"]
+        provider = self.api.client.provider
         blueprint = self.api.blueprint_id(course_id) if self.config.resolve_blueprints else None
         ref = course_ref(dict(course), blueprint)
         enrollments: dict[str, list[dict[str, Any]]] = {}
         for enrollment in self.api.enrollments(course_id):
-            if not isinstance(enrollment, dict) or enrollment.get("user_id") is None:
-                raise ProviderContractError(f"{self.api.client.provider}: an enrollment without user_id")
-            enrollments.setdefault(str(enrollment["user_id"]), []).append(enrollment)
+            if not isinstance(enrollment, dict) or (enrolled := enrollment.get("user_id")) is None:
+                raise ProviderContractError(f"{provider}: an enrollment without user_id")
+            key = str(enrolled)
+            same_user = enrollments.get(key)
+            if same_user is None:
+                enrollments[key] = [enrollment]
+            else:
+                same_user.append(enrollment)
         users: dict[str, dict[str, Any]] = {}
         if self.config.include_email:
             for user in self.api.users(course_id):
-                if isinstance(user, dict) and user.get("id") is not None:
-                    users[str(user["id"])] = user
+                if isinstance(user, dict) and (user_id := user.get("id")) is not None:
+                    users[str(user_id)] = user
         progress: dict[str, dict[str, Any]] = {}
         pages = self.api.bulk_user_progress(course_id)
         bulk_available = pages is not None
         for page in pages or ():
             for item in page.items:
-                if not isinstance(item, dict) or item.get("id") is None or "progress" not in item:
+                if not isinstance(item, dict) or (item_id := item.get("id")) is None or "progress" not in item:
                     raise ProviderContractError(
-                        f"{self.api.client.provider}: a bulk_user_progress item without id or progress "
-                        f"in course {course_id}"
+                        f"{provider}: a bulk_user_progress item without id or progress in course {course_id}"
                     )
-                progress[str(item["id"])] = item
-        ids = sorted(set(enrollments) | set(progress), key=user_key)
+                progress[str(item_id)] = item
+        ids = sorted(enrollments.keys() | progress.keys(), key=user_key)
+        source = self.source
         for uid in ids:
             item = progress.get(uid)
             if item is not None:
@@ -108,21 +114,25 @@ class CourseProgressStream(Stream):
                     logger.debug("course %s: user %s missing from bulk progress; asking per user", course_id, uid)
                 prog = self.api.user_progress(course_id, uid)
                 name = None
-            user_enrollments = enrollments.get(uid, [])
-            chosen = _best_enrollment(user_enrollments)
+            user_enrollments = enrollments.get(uid)
+            if user_enrollments is None:
+                user_enrollments = []
+                chosen = None
+            else:
+                chosen = user_enrollments[0] if len(user_enrollments) == 1 else _best_enrollment(user_enrollments)
+            person = users.get(uid)
             raw: dict[str, Any] = {
                 "course_id": course_id,
                 "user_id": uid,
                 "progress": prog,
                 "enrollments": user_enrollments,
             }
-            person = users.get(uid)
             if person is not None:
                 raw["user"] = person
             yield (
                 uid,
                 make_record(
-                    source=self.source,
+                    source=source,
                     course=ref,
                     user_id=uid,
                     progress=prog,
