@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from cebridge.errors import StorageError
-from cebridge.store.db import SQLITE_BEGIN, SessionFactory, make_engine, session_factory, transaction
+from cebridge.store.db import SessionFactory, make_engine, session_factory, transaction
 from lti_tool import settings_of
 
 
@@ -45,20 +43,3 @@ def unit_of_work(*, write: bool = True, app: Flask | None = None) -> Iterator[Se
     """A transaction on the current app's database (commit on success, roll back on error)."""
     with transaction(sessions_of(app or current_app._get_current_object()), write=write) as session:  # type: ignore[attr-defined]
         yield session
-
-
-@contextmanager
-def connection(*, write: bool = True, app: Flask | None = None) -> Iterator[Connection]:
-    """A Core connection in one transaction, for the launch path's few fixed statements (cheaper than a
-    Session). ``write`` takes SQLite's write lock at the start, as :func:`cebridge.store.db.transaction` does.
-    """
-    engine = engine_of(app or current_app._get_current_object())  # type: ignore[attr-defined]
-    try:
-        with engine.connect() as conn:
-            if write and engine.dialect.name == "sqlite":
-                conn = conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-            with conn.begin():
-                yield conn
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise StorageError(f"database error: {reason}", user_message="the database is unavailable") from exc

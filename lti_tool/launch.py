@@ -17,26 +17,24 @@ import hmac
 import ipaddress
 import secrets
 import time
-from contextlib import closing
 from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Dialect, Table, bindparam, delete, insert, select, update
+from sqlalchemy.engine.interfaces import DBAPICursor
 from werkzeug.wrappers import Response as BaseResponse
 
 from cebridge.errors import ConcurrencyConflict
 from cebridge.store.lti_tables import LtiLaunch, LtiLoginState, LtiNonce
-from lti_tool.db import connection, engine_of, unit_of_work
+from lti_tool.db import engine_of, unit_of_work
 from lti_tool.errors import LaunchRejected
 from lti_tool.launch_session import LAUNCH_RECORD_TTL, issue_token, with_token
 from lti_tool.placements import record_placement, reveals_placement
 from lti_tool.runtime import LtiRuntime, runtime
-from lti_tool.statements import Prepared, autocommit, cursor_of, json_value
+from lti_tool.statements import Prepared, autocommit, json_value, write_transaction
 from lti_tool.validation import (
     LEEWAY_SECONDS,
     MESSAGE_TYPE,
@@ -239,10 +237,11 @@ def launch() -> ResponseReturnValue:
         return _cookies_blocked(login)
     message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
     bound = cookie is not None
+    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
     try:
-        with connection() as conn:
-            launch_id = _save_launch(conn, login, message, verified=bound)
-    except (ConcurrencyConflict, IntegrityError):
+        with write_transaction(engine) as cursor:
+            launch_id = _save_launch(cursor, engine.dialect, login, message, verified=bound)
+    except ConcurrencyConflict:
         raise LaunchRejected("replayed", "this id_token was already used (replay)") from None
     if not bound:
         # The iframe kept no cookie: fetch the binding secret from the platform's storage, then /verify.
@@ -259,7 +258,9 @@ def launch() -> ResponseReturnValue:
     return resp
 
 
-def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool) -> str:
+def _save_launch(
+    cursor: DBAPICursor, dialect: Dialect, login: LoginState, message: CebridgeMessageLaunch, *, verified: bool
+) -> str:
     body = message.body
     assert message.platform is not None
     now = int(time.time())
@@ -267,46 +268,40 @@ def _save_launch(conn: Connection, login: LoginState, message: CebridgeMessageLa
     context = body.get("https://purl.imsglobal.org/spec/lti/claim/context") or {}
     link = body.get("https://purl.imsglobal.org/spec/lti/claim/resource_link") or {}
     deployment_id = str(body["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
-    dialect = conn.dialect
-    with closing(cursor_of(conn)) as cursor:
-        if verified:
-            claimed = _CLAIM.execute(cursor, dialect, {"s": login.state, "now": now}).rowcount
-        else:
-            claimed = _CLAIM_PENDING.execute(
-                cursor, dialect, {"s": login.state, "now": now, "pending": launch_id}
-            ).rowcount
-        if claimed != 1:
-            raise LaunchRejected("replayed", "this launch was already submitted")
-        _INSERT_NONCE.execute(
-            cursor,
-            dialect,
-            {
-                "platform_id": login.platform_id,
-                "nonce": str(body["nonce"]),
-                "expires_at": int(body.get("exp", now)) + LEEWAY_SECONDS,
-            },
-        )
-        _INSERT_LAUNCH.execute(
-            cursor,
-            dialect,
-            {
-                "id": launch_id,
-                "platform_id": login.platform_id,
-                "deployment_id": deployment_id,
-                "message_type": str(body[MESSAGE_TYPE]),
-                "sub": str(body["sub"]),
-                "context_id": str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-                "resource_link_id": str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
-                "claims": body,
-                "verified": verified,
-                "created_at": now,
-                "expires_at": now + LAUNCH_RECORD_TTL,
-            },
-        )
+    if verified:
+        claimed = _CLAIM.execute(cursor, dialect, {"s": login.state, "now": now}).rowcount
+    else:
+        claimed = _CLAIM_PENDING.execute(cursor, dialect, {"s": login.state, "now": now, "pending": launch_id}).rowcount
+    if claimed != 1:
+        raise LaunchRejected("replayed", "this launch was already submitted")
+    _INSERT_NONCE.execute(
+        cursor,
+        dialect,
+        {
+            "platform_id": login.platform_id,
+            "nonce": str(body["nonce"]),
+            "expires_at": int(body.get("exp", now)) + LEEWAY_SECONDS,
+        },
+    )
+    _INSERT_LAUNCH.execute(
+        cursor,
+        dialect,
+        {
+            "id": launch_id,
+            "platform_id": login.platform_id,
+            "deployment_id": deployment_id,
+            "message_type": str(body[MESSAGE_TYPE]),
+            "sub": str(body["sub"]),
+            "context_id": str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
+            "resource_link_id": str(link["id"]) if isinstance(link, dict) and link.get("id") else None,
+            "claims": body,
+            "verified": verified,
+            "created_at": now,
+            "expires_at": now + LAUNCH_RECORD_TTL,
+        },
+    )
     if reveals_placement(body):
-        with Session(bind=conn) as session:
-            record_placement(session, login.platform_id, deployment_id, body, now)
-            session.flush()
+        record_placement(cursor, dialect, login.platform_id, deployment_id, body, now)
     return launch_id
 
 

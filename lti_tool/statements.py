@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Dialect, Engine
+from sqlalchemy import JSON, Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -85,11 +85,6 @@ def json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def cursor_of(conn: Connection) -> DBAPICursor:
-    """A driver cursor inside ``conn``'s transaction (for :meth:`Prepared.execute`)."""
-    return conn.connection.cursor()
-
-
 @contextmanager
 def autocommit(engine: Engine) -> Iterator[DBAPICursor]:
     """A cursor on a pooled connection in the driver's autocommit mode, for one statement that is its own
@@ -99,19 +94,37 @@ def autocommit(engine: Engine) -> Iterator[DBAPICursor]:
     PostgreSQL psycopg is switched to autocommit for the block, which saves the ``BEGIN`` and ``COMMIT`` round
     trips, and switched back before the connection returns to the pool.
     """
-    dbapi_error = engine.dialect.loaded_dbapi.Error
+    with _pooled_cursor(engine, autocommit=True) as cursor:
+        yield cursor
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[DBAPICursor]:
+    """A cursor in one write transaction on a pooled connection: committed when the block ends, rolled back
+    on any error. On SQLite it starts with ``BEGIN IMMEDIATE``, the store's rule for writers (take the write
+    lock up front, so that concurrent writers queue instead of failing to upgrade a read lock)."""
+    with _pooled_cursor(engine, autocommit=False) as cursor:
+        yield cursor
+
+
+@contextmanager
+def _pooled_cursor(engine: Engine, *, autocommit: bool) -> Iterator[DBAPICursor]:
+    dialect = engine.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
     try:
         raw = engine.raw_connection()
     except (DBAPIError, dbapi_error) as exc:
-        raise _driver_error(exc.orig if isinstance(exc, DBAPIError) else exc, engine.dialect) from None
-    switch = engine.dialect.name == "postgresql"
+        raise _driver_error(exc.orig if isinstance(exc, DBAPIError) else exc, dialect) from None
+    switch = autocommit and dialect.name == "postgresql"
     try:
         if switch:
             raw.driver_connection.autocommit = True  # type: ignore[union-attr]
         cursor = raw.cursor()
         try:
+            if not autocommit and dialect.name == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
             yield cursor
-            raw.commit()  # a no-op in autocommit mode; commits on a SQLite connection set up otherwise
+            raw.commit()  # a no-op in autocommit mode (and for a SQLite connection set up otherwise, a commit)
         except BaseException:
             with suppress(dbapi_error):
                 raw.rollback()
@@ -121,7 +134,7 @@ def autocommit(engine: Engine) -> Iterator[DBAPICursor]:
             if switch:
                 raw.driver_connection.autocommit = False  # type: ignore[union-attr]
     except dbapi_error as exc:
-        raise _driver_error(exc, engine.dialect) from None
+        raise _driver_error(exc, dialect) from None
     finally:
         raw.close()
 

@@ -6,10 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from cebridge.store.db import transaction
-from cebridge.store.lti_tables import LtiLoginState
+from cebridge.store.lti_tables import LtiLineItem, LtiLoginState
 from lti_tool.db import engine_of, sessions_of
 from lti_tool.validation import CebridgeMessageLaunch
 from tests.lti.conftest import Tool, begin, launch, launch_count
@@ -92,3 +92,35 @@ def test_a_warm_launch_runs_only_its_own_statements(tool: Tool, platform: TestPl
         "INSERT INTO LTI_LAUNCH",
         "COMMIT",
     ]
+
+
+def test_launches_of_a_placed_link_record_then_refresh_its_placement(tool: Tool, platform: TestPlatform) -> None:
+    check_placement_refresh(tool, platform)
+
+
+def check_placement_refresh(tool: Tool, platform: TestPlatform) -> None:
+    """The placement is written in the launch's own transaction; a later launch updates what it sends and
+    keeps what it leaves out (no AGS claim, no context)."""
+    ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+    link = {"resource_link_id": "rl-7", "custom": {"cebridge_offering": "42"}}
+    assert launch(tool, platform, **link).response.status_code == 303
+    first = _placements(tool)
+    assert [(r.offering_id, r.lineitems_url, r.lineitem_url) for r in first] == [
+        ("42", platform.url + "/lineitems", None)
+    ]
+    assert first[0].context_id == platform.context_id and first[0].score_maximum == "1"
+
+    platform.mutate = lambda m: m[ags].update({"lineitem": platform.url + "/lineitems/9"})
+    assert launch(tool, platform, **{**link, "custom": {"cebridge_offering": "43"}}).response.status_code == 303
+    platform.mutate = lambda m: [m.pop(k) for k in (ags, "https://purl.imsglobal.org/spec/lti/claim/context")]
+    assert launch(tool, platform, **{**link, "custom": {"cebridge_offering": "43"}}).response.status_code == 303
+    rows = _placements(tool)
+    assert [(r.id, r.offering_id, r.lineitems_url, r.lineitem_url, r.context_id) for r in rows] == [
+        (first[0].id, "43", platform.url + "/lineitems", platform.url + "/lineitems/9", platform.context_id)
+    ]
+    assert launch_count(tool) == 3
+
+
+def _placements(tool: Tool) -> list[LtiLineItem]:
+    with sessions_of(tool.app)() as session:
+        return list(session.scalars(select(LtiLineItem)).all())

@@ -13,6 +13,7 @@ from tests.integration.conftest import pg_url  # noqa: F401  (the per-test Postg
 from tests.lti.conftest import Tool, launch, launch_count, make_tool, new_platform, register
 from tests.lti.platform import TestPlatform
 from tests.lti.test_advantage import _enqueue, _sink, place, seed_catalog
+from tests.lti.test_launch_path import check_placement_refresh
 
 pytestmark = pytest.mark.postgres
 
@@ -49,3 +50,7 @@ def test_launch_replay_deep_link_and_score_on_postgresql(pg_tool: Tool, pg_platf
     sink.deliver(outbox[0].kind, outbox[0].payload, outbox[0].idempotency_key)
     sink.deliver(outbox[0].kind, outbox[0].payload, outbox[0].idempotency_key)
     assert [s["activityProgress"] for s in pg_platform.scores] == ["Completed"]
+
+
+def test_placements_are_recorded_and_refreshed_on_postgresql(pg_tool: Tool, pg_platform: TestPlatform) -> None:
+    check_placement_refresh(pg_tool, pg_platform)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from cebridge.errors import ConcurrencyConflict, StorageError
 from cebridge.store.base import Base
 from cebridge.store.db import make_engine
 from cebridge.store.lti_tables import LtiLaunch, LtiNonce, LtiPlatform
-from lti_tool.statements import Prepared, autocommit, cursor_of, json_value
+from lti_tool.statements import Prepared, autocommit, json_value, write_transaction
 from tests.integration.conftest import db_url, pg_url  # noqa: F401  (SQLite, then a per-test PostgreSQL)
 
 NONCES = LtiNonce.__table__
@@ -97,15 +96,33 @@ def test_a_foreign_key_violation_is_a_conflict_too(engine: Engine) -> None:
         INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 99, "nonce": "n", "expires_at": 9})
 
 
-def test_statements_in_a_connection_share_its_transaction(engine: Engine) -> None:
-    with pytest.raises(RuntimeError), engine.begin() as conn:
-        with closing(cursor_of(conn)) as cursor:
-            INSERT_NONCE.execute(cursor, conn.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
+def test_a_write_transaction_commits_all_or_nothing(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), write_transaction(engine) as cursor:
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
         raise RuntimeError("crash before commit")
-    with engine.begin() as conn, closing(cursor_of(conn)) as cursor:
-        INSERT_NONCE.execute(cursor, conn.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
+    with pytest.raises(ConcurrencyConflict), write_transaction(engine) as cursor:
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
+    with write_transaction(engine) as cursor:
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "c", "expires_at": 9})
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "d", "expires_at": 9})
     with engine.connect() as conn:
-        assert [r.nonce for r in conn.execute(select(NONCES.c.nonce))] == ["b"]
+        assert sorted(r.nonce for r in conn.execute(select(NONCES.c.nonce))) == ["c", "d"]
+
+
+def test_a_write_transaction_takes_sqlites_write_lock_up_front(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    Base.metadata.create_all(engine)
+    other = engine.raw_connection()
+    try:
+        with write_transaction(engine):
+            # Another writer cannot start while the transaction is open, even before it has written.
+            other.execute("PRAGMA busy_timeout=0")  # type: ignore[attr-defined]
+            with pytest.raises(Exception, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    finally:
+        other.close()
+        engine.dispose()
 
 
 def test_an_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
@@ -122,11 +139,11 @@ def test_autocommit_leaves_pooled_connections_as_it_found_them(engine: Engine) -
         INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
     with pytest.raises(ConcurrencyConflict), autocommit(engine) as cursor:
         INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "a", "expires_at": 9})
-    with pytest.raises(RuntimeError), engine.begin() as conn:  # a transaction on a connection the block used
-        with closing(cursor_of(conn)) as cursor:
-            INSERT_NONCE.execute(cursor, conn.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
-        if engine.dialect.name == "postgresql":
-            assert conn.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+    with pytest.raises(RuntimeError), write_transaction(engine) as cursor:  # on a connection the block used
+        INSERT_NONCE.execute(cursor, engine.dialect, {"platform_id": 1, "nonce": "b", "expires_at": 9})
         raise RuntimeError("roll back")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
     with engine.connect() as conn:
         assert [r.nonce for r in conn.execute(select(NONCES.c.nonce))] == ["a"]
