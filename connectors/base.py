@@ -104,19 +104,29 @@ class Stream(ABC):
         entry = streams.get(self.name) if isinstance(streams, Mapping) else None
         return copy.deepcopy(dict(entry)) if isinstance(entry, Mapping) else {}
 
-    def with_own_state(self, state: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
+    def with_own_state(
+        self, state: Mapping[str, Any], own: Mapping[str, Any], *, fresh: bool = False
+    ) -> dict[str, Any]:
         """The whole state with this stream's entry replaced by a copy of ``own``.
 
         The copy goes through JSON, so an entry that is not JSON-able fails here, where it is made, rather
         than when the pipeline commits it. Other streams' entries are shared with ``state`` (treat states as
         values: never mutate one in place).
+
+        ``fresh=True`` says ``own`` was built for this call alone, of JSON types only (dicts with string keys,
+        lists, strings, numbers, booleans, None), and nothing else will change it: it is stored as it is,
+        without the round trip. A roster pass rebuilds its entry that way for every batch; over many courses
+        the round trip of its marks cost more than the rest of the batch's bookkeeping.
         """
         whole = dict(state)
         streams = dict(whole.get("streams") or {})
-        try:
-            streams[self.name] = json.loads(json.dumps(own))
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"stream {self.name!r}: state is not JSON-serialisable: {exc}") from None
+        if fresh:
+            streams[self.name] = own
+        else:
+            try:
+                streams[self.name] = json.loads(json.dumps(own))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"stream {self.name!r}: state is not JSON-serialisable: {exc}") from None
         whole["streams"] = streams
         return whole
 
@@ -126,9 +136,14 @@ class Stream(ABC):
         state: Mapping[str, Any],
         own: Mapping[str, Any],
         problems: tuple[RecordProblem, ...] = (),
+        *,
+        fresh: bool = False,
     ) -> Batch:
-        """A batch of ``records`` whose state is ``state`` with this stream's entry set to ``own``."""
-        return Batch(self.name, records, self.with_own_state(state, own), problems)
+        """A batch of ``records`` whose state is ``state`` with this stream's entry set to ``own``.
+
+        ``fresh``: see :meth:`with_own_state`.
+        """
+        return Batch(self.name, records, self.with_own_state(state, own, fresh=fresh), problems)
 
 
 class Connector(ABC):

@@ -100,12 +100,13 @@ def read_roster_pass(
     whole = dict(state)
 
     def snapshot(**position: Any) -> dict[str, Any]:
+        # Built afresh for every batch from strings only, so batches take it without a JSON round trip.
         return {"hwm": dict(marks.marks), "pass": {"done": list(done), **position}}
 
     for key, course in courses(list(done)):
         if isinstance(course, RecordProblem):
             done.append(key)
-            batch = stream.batch([], whole, snapshot(), (course,))
+            batch = stream.batch([], whole, snapshot(), (course,), fresh=True)
             whole = batch.state
             yield batch
             continue
@@ -130,9 +131,8 @@ def read_roster_pass(
             pending.append(record)
             if len(pending) >= batch_size:
                 seen_text = iso_utc(max_seen) if max_seen is not None else None
-                batch = stream.batch(
-                    pending, whole, snapshot(course=cid, after_user=str(user_id), max_completed_at=seen_text)
-                )
+                position = snapshot(course=cid, after_user=str(user_id), max_completed_at=seen_text)
+                batch = stream.batch(pending, whole, position, fresh=True)
                 whole = batch.state
                 yield batch
                 pending = []
@@ -140,8 +140,8 @@ def read_roster_pass(
         if key != cid:
             done.append(key)
         marks.advance(cid, iso_utc(max_seen) if max_seen is not None else None)
-        batch = stream.batch(pending, whole, snapshot())
+        batch = stream.batch(pending, whole, snapshot(), fresh=True)
         whole = batch.state
         yield batch
     # The pass is over: the next read starts a new one from the marks.
-    yield stream.batch([], whole, {"hwm": dict(marks.marks)})
+    yield stream.batch([], whole, {"hwm": dict(marks.marks)}, fresh=True)

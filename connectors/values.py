@@ -21,7 +21,7 @@ def parse_datetime(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     text = value.strip()
-    if text.endswith(("Z", "z")):
+    if text.endswith("z"):  # fromisoformat takes "Z" (Python 3.11+), not "z"
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None or parsed.utcoffset() is None:

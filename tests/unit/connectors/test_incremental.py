@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from cebridge.domain.records import CompletionRecord, CourseRef, LearnerRef
 from connectors.base import Batch, RecordProblem, Stream
@@ -110,3 +113,34 @@ def test_a_pass_resumes_after_the_last_user_handed_over_and_keeps_its_running_ma
     rest = list(Fake().read({"streams": {"roster": {"pass": bookmark}}}))
     assert ids(rest) == [["1:11", "1:12"], [], ["2:7"], []]
     assert own(rest[-1])["hwm"]["1"] == "2024-02-01T00:00:00Z"
+
+
+def test_every_batch_state_is_plain_json_and_shares_nothing_with_the_next() -> None:
+    batches = list(Fake(batch_size=1).read({"streams": {"other": {"cursor": 3}}}))
+    for batch in batches:
+        assert json.loads(json.dumps(batch.state)) == batch.state
+        assert batch.state["streams"]["other"] == {"cursor": 3}  # other streams' entries are carried over
+    before = [json.dumps(b.state, sort_keys=True) for b in batches]
+    own(batches[0])["pass"]["done"].append("mutated")  # a caller that mutates one state (it should not)...
+    own(batches[3]).setdefault("hwm", {})["9"] = "x"
+    assert [json.dumps(b.state, sort_keys=True) for b in batches][4:] == before[4:]  # ...changes no later one
+
+
+class Plain(Stream):
+    name = "plain"
+    cursor_field = "x"
+
+    def read(self, state: Mapping[str, Any]) -> Iterator[Batch]:
+        yield from ()
+
+
+def test_a_batch_copies_its_entry_through_json_unless_it_is_fresh() -> None:
+    entry: dict[str, Any] = {"cursor": [1, 2]}
+    copied = Plain().batch([], {}, entry)
+    assert copied.state == {"streams": {"plain": {"cursor": [1, 2]}}}
+    entry["cursor"].append(3)
+    assert copied.state["streams"]["plain"] == {"cursor": [1, 2]}
+    fresh = Plain().batch([], {"streams": {"a": {"b": 1}}}, {"cursor": "9"}, fresh=True)
+    assert fresh.state == {"streams": {"a": {"b": 1}, "plain": {"cursor": "9"}}}
+    with pytest.raises(TypeError, match="not JSON-serialisable"):
+        Plain().batch([], {}, {"when": JAN})
