@@ -18,7 +18,7 @@ ignores the marks. Re-emitting is always safe: the store is idempotent by ``(sou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from cebridge.domain.records import CompletionRecord
 from connectors.base import Batch, RecordProblem, Stream
 from connectors.values import iso_utc, parse_datetime
 
-__all__ = ["HighWaterMarks", "read_roster_pass", "user_key"]
+__all__ = ["HighWaterMarks", "read_roster_pass", "sorted_user_ids", "user_key"]
 
 Course = Mapping[str, Any]
 
@@ -35,6 +35,16 @@ def user_key(user_id: Any) -> tuple[int, int, str]:
     """Sort key for provider ids: numbers numerically, anything else after them as text."""
     text = str(user_id)
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def sorted_user_ids(ids: Iterable[str]) -> list[str]:
+    """``ids`` in :func:`user_key` order; when every id is a number (the usual case), by ``int`` alone."""
+    ordered = list(ids)
+    if all(map(str.isdigit, ordered)):
+        ordered.sort(key=int)
+    else:
+        ordered.sort(key=user_key)
+    return ordered
 
 
 class HighWaterMarks:

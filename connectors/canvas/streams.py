@@ -20,7 +20,7 @@ from connectors.canvas.api import CanvasApi
 from connectors.canvas.config import CanvasConfig
 from connectors.canvas.records import course_ref, make_record
 from connectors.errors import RemoteNotFound
-from connectors.incremental import HighWaterMarks, later, read_roster_pass, user_key
+from connectors.incremental import HighWaterMarks, later, read_roster_pass, sorted_user_ids
 
 __all__ = ["CourseProgressStream", "LearnerCoursesStream"]
 
@@ -102,7 +102,7 @@ class CourseProgressStream(Stream):
                         f"{provider}: a bulk_user_progress item without id or progress in course {course_id}"
                     )
                 progress[str(item_id)] = item
-        ids = sorted(enrollments.keys() | progress.keys(), key=user_key)
+        ids = sorted_user_ids(enrollments.keys() | progress.keys())
         source = self.source
         for uid in ids:
             item = progress.get(uid)

@@ -11,7 +11,7 @@ import pytest
 
 from cebridge.domain.records import CompletionRecord, CourseRef, LearnerRef
 from connectors.base import Batch, RecordProblem, Stream
-from connectors.incremental import read_roster_pass
+from connectors.incremental import read_roster_pass, sorted_user_ids, user_key
 
 JAN = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -144,3 +144,16 @@ def test_a_batch_copies_its_entry_through_json_unless_it_is_fresh() -> None:
     assert fresh.state == {"streams": {"a": {"b": 1}, "plain": {"cursor": "9"}}}
     with pytest.raises(TypeError, match="not JSON-serialisable"):
         Plain().batch([], {}, {"when": JAN})
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["10", "9", "100", "1", "0010"],
+        ["b", "10", "a", "9", "B"],
+        [],
+    ],
+)
+def test_user_ids_sort_numbers_first_numerically_then_text(ids: list[str]) -> None:
+    assert sorted_user_ids(ids) == sorted(ids, key=user_key)
+    assert sorted_user_ids(set(ids)) == sorted(set(ids), key=user_key)
