@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from cebridge.store.dialect import insert_for
+from cebridge.store.types import JSONText
 
-#: Below this many rows a plain multi-row INSERT is as fast as staging them.
+#: Below this many rows (PostgreSQL) a pipelined INSERT per row is as fast as staging them.
 COPY_MIN_ROWS = 50
 
 
@@ -47,14 +47,10 @@ def bulk_insert(
         return []
     if conn.dialect.name == "sqlite":
         return _sqlite_insert(conn, table, rows, conflict, returning)
-    if conn.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
-        stmt = insert_for(conn, table)
-        if conflict:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
-        if returning:
-            return [tuple(r) for r in conn.execute(stmt.returning(*returning), list(rows))]
-        conn.execute(stmt, list(rows))
-        return []
+    if conn.dialect.name != "postgresql":
+        raise NotImplementedError(f"cebridge's store runs on SQLite or PostgreSQL, not {conn.dialect.name}")
+    if len(rows) < COPY_MIN_ROWS:
+        return _pg_insert(conn, table, rows, conflict, returning)
     return _copy_insert(conn, table, rows, conflict, returning)
 
 
@@ -66,7 +62,10 @@ def _processors(conn: Connection, columns: list[Column[Any]]) -> list[Callable[[
 def _converted(
     rows: Sequence[dict[str, Any]], names: list[str], processors: list[Callable[[Any], Any] | None]
 ) -> list[list[Any]]:
-    """Each row's values in ``names`` order, through the column's bind processor (once per distinct object)."""
+    """Each row's values in ``names`` order, through the column's bind processor (once per distinct object).
+
+    :class:`~cebridge.store.types.JSONText` is already serialized: it goes to the driver as it is.
+    """
     plan = list(enumerate(zip(names, processors, strict=True)))
     last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(names)
     out = []
@@ -74,7 +73,7 @@ def _converted(
         values = []
         for i, (name, process) in plan:
             value = row[name]
-            if process is not None and value is not None:
+            if process is not None and value is not None and not isinstance(value, JSONText):
                 seen, converted = last[i]
                 if seen is not value:
                     converted = process(value)
@@ -133,6 +132,34 @@ def _sqlite_insert(
             cursor.execute(statement, [v for row in chunk for v in row])
             out += [tuple(r) for r in cursor.fetchall()]
     except sqlite3.Error as exc:
+        raise _raised(conn, statement, exc) from exc
+    finally:
+        cursor.close()
+    return out
+
+
+def _pg_insert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    returning: Sequence[Column[Any]],
+) -> list[tuple[Any, ...]]:
+    """A few rows: one prepared INSERT, ``executemany`` in the driver's pipeline mode."""
+    names = list(rows[0])
+    values = _converted(rows, names, _processors(conn, [table.c[name] for name in names]))
+    target, cols, tail = _statement_parts(conn, table, names, conflict, returning)
+    statement = f"INSERT INTO {target} ({cols}) VALUES ({', '.join('%s' for _ in names)}){tail}"  # noqa: S608
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    out: list[tuple[Any, ...]] = []
+    try:
+        cursor.executemany(statement, values, returning=bool(returning))
+        if returning:
+            while True:
+                out += [tuple(r) for r in cursor.fetchall()]
+                if not cursor.nextset():
+                    break
+    except conn.dialect.loaded_dbapi.Error as exc:
         raise _raised(conn, statement, exc) from exc
     finally:
         cursor.close()

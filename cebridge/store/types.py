@@ -61,6 +61,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class JSONText(str):
+    """A JSON document already serialized (valid JSON text): :func:`cebridge.store.bulk.bulk_insert` stores it
+    as it is instead of serializing it again."""
+
+    __slots__ = ()
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware (the store's one clock read)."""
     return datetime.now(UTC)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as encode_string  # what json.dumps uses for str
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, literal, select, update
@@ -27,7 +28,7 @@ from cebridge.domain.records import CompletionRecord
 from cebridge.store.bulk import bulk_insert
 from cebridge.store.dialect import insert_for, one_of
 from cebridge.store.tables import AuditEntry, CompletionRow, LicenseRow, PendingRecompute
-from cebridge.store.types import utcnow
+from cebridge.store.types import JSONText, utcnow
 from cebridge.sync.mapping import OfferingFinder
 from cebridge.sync.matching import Match, Matcher, learner_keys
 
@@ -112,6 +113,30 @@ def record_hash(record: CompletionRecord) -> str:
     return hashlib.sha256(canonical_json(record.model_dump(mode="json")).encode()).hexdigest()
 
 
+#: The record's fields in canonical (sorted) order, and the payload fields stored as JSON columns.
+_ORDER = tuple(sorted(CompletionRecord.model_fields))
+_KEYS = frozenset(_ORDER)
+_PAYLOAD = ("learner", "course", "raw")
+
+
+def _canonical(data: dict[str, Any]) -> tuple[str, dict[str, JSONText]]:
+    """``canonical_json(data)``, built from the payload fields' own canonical JSON, which is returned too.
+
+    The pieces are what the payload columns store, so each record is serialized once, not once for its hash
+    and again for its columns. Equal to ``canonical_json(data)`` (tests check it); a record with other fields
+    than expected falls back to it.
+    """
+    parts = {name: JSONText(canonical_json(data[name])) for name in _PAYLOAD}
+    if data.keys() != _KEYS:
+        return canonical_json(data), parts
+    pieces = []
+    for name in _ORDER:
+        value = data[name]
+        text = parts[name] if name in parts else encode_string(value) if isinstance(value, str) else json.dumps(value)
+        pieces.append(f'"{name}":{text}')
+    return "{" + ",".join(pieces) + "}", parts
+
+
 @dataclass(slots=True)
 class _Item:
     """One record of the batch, dumped once, with its match and offering decided."""
@@ -119,20 +144,23 @@ class _Item:
     rec: CompletionRecord
     data: dict[str, Any]
     digest: str
+    parts: dict[str, JSONText]
     match: Match = field(default_factory=lambda: Match("unmatched"))
     offering_id: int | None = None
 
-    def fields(self) -> dict[str, Any]:
-        rec, data = self.rec, self.data
+    def fields(self, *, serialized: bool = False) -> dict[str, Any]:
+        """The row's record fields; with ``serialized``, the payload as stored JSON text (for bulk inserts)."""
+        rec = self.rec
+        payload: dict[str, Any] = self.parts if serialized else self.data
         return {
             "status": rec.status,
             "completed_at": rec.completed_at,
             "completed_on": rec.completed_at.date() if rec.completed_at else None,
             "score": rec.score,
             "hours": rec.hours,
-            "learner": data["learner"],
-            "course": data["course"],
-            "raw": data["raw"],
+            "learner": payload["learner"],
+            "course": payload["course"],
+            "raw": payload["raw"],
             "record_hash": self.digest,
         }
 
@@ -144,7 +172,8 @@ def _prepare(records: Sequence[CompletionRecord]) -> dict[tuple[str, str], _Item
     items = {}
     for key, rec in latest.items():
         data = rec.model_dump(mode="json")
-        items[key] = _Item(rec, data, hashlib.sha256(canonical_json(data).encode()).hexdigest())
+        text, parts = _canonical(data)
+        items[key] = _Item(rec, data, hashlib.sha256(text.encode()).hexdigest(), parts)
     return items
 
 
@@ -211,7 +240,7 @@ def _insert(
         return []
     rows = []
     for it in fresh:
-        values = it.fields()
+        values = it.fields(serialized=True)
         values.update(
             source=it.rec.source,
             external_id=it.rec.external_id,

@@ -101,3 +101,20 @@ def test_a_refused_row_raises_and_leaves_nothing(factory: SessionFactory, engine
         bulk_insert(s.connection(), TABLE, _rows(org, COPY_MIN_ROWS + 1))
     with transaction(factory, write=False) as s:
         assert s.scalar(select(func.count()).select_from(CompletionRow)) == COPY_MIN_ROWS + 1
+
+
+@pytest.mark.parametrize("count", [3, COPY_MIN_ROWS + 10])
+def test_serialized_json_is_stored_as_it_is(factory: SessionFactory, count: int) -> None:
+    import json
+
+    from cebridge.store.types import JSONText
+
+    org = _org(factory)
+    rows = _rows(org, count)
+    for row in rows:
+        row["raw"] = JSONText(json.dumps(row["raw"], sort_keys=True, separators=(",", ":")))
+    with transaction(factory) as s:
+        bulk_insert(s.connection(), TABLE, rows)
+    with transaction(factory, write=False) as s:
+        raws = {row.external_id: row.raw for row in s.execute(select(CompletionRow.external_id, CompletionRow.raw))}
+    assert raws == {f"b{i}": TRICKY | {"i": i} for i in range(count)}  # parsed back, not a JSON string

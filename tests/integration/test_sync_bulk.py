@@ -158,3 +158,24 @@ def test_audit_values_are_converted_as_the_audit_log_converts_them() -> None:
         "status": "completed",
     }
     assert _plain(values) == jsonable(values)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"raw": {"note": 'tab\t "quoted" é ✓ \\', "nested": {"b": [1, 2.5, None], "a": True}}, "score": "97.50"},
+        {"completed_at": None, "status": "in_progress", "learner": {"email": "X@Example.org", "name": "Zoë"}},
+    ],
+)
+def test_the_hash_built_from_stored_pieces_is_the_canonical_hash(overrides: dict[str, Any]) -> None:
+    import json
+
+    from cebridge.sync.ingest import _prepare, canonical_json, record_hash
+
+    record = CompletionRecord.model_validate(Site(1).record(0) | overrides)
+    (item,) = _prepare([record]).values()
+    assert item.digest == record_hash(record)
+    data = record.model_dump(mode="json")
+    for name in ("learner", "course", "raw"):
+        assert item.parts[name] == canonical_json(data[name]) and json.loads(item.parts[name]) == data[name]
