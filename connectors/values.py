@@ -48,9 +48,12 @@ def iso_utc(value: datetime) -> str:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A Decimal from a JSON number or numeric text (via ``str`` so 0.1 stays 0.1); None for null/empty."""
+    kind = type(value)
+    if kind is int:  # the usual JSON score; exact, and always finite
+        return Decimal(value)
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    if kind is bool:
         raise ValueError("expected a number, got a boolean")
     try:
         result = Decimal(str(value).strip())

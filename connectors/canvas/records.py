@@ -36,10 +36,12 @@ def progress_status(progress: Any) -> tuple[RecordStatus, datetime | None]:
     """Status and completion instant from a CourseProgress (or its ``error`` form, or None)."""
     if not isinstance(progress, dict) or "error" in progress:
         return "no_requirements", None
+    when = progress.get("completed_at")
+    if when is not None:
+        completed_at = parse_datetime(when)
+        if completed_at is not None:
+            return "completed", completed_at
     count = progress.get("requirement_count")
-    completed_at = parse_datetime(progress.get("completed_at"))
-    if completed_at is not None:
-        return "completed", completed_at
     if not isinstance(count, int) or count == 0:
         return "no_requirements", None
     return "in_progress", None
@@ -51,15 +53,15 @@ def score_of(enrollment: dict[str, Any] | None) -> Decimal | None:
         return None
     grades = enrollment.get("grades")
     if isinstance(grades, dict):
-        for key in ("final_score", "current_score"):
-            value = to_decimal(grades.get(key))
-            if value is not None:
-                return value
-    for key in ("computed_final_score", "computed_current_score"):
-        value = to_decimal(enrollment.get(key))
+        value = to_decimal(grades.get("final_score"))
+        if value is None:
+            value = to_decimal(grades.get("current_score"))
         if value is not None:
             return value
-    return None
+    value = to_decimal(enrollment.get("computed_final_score"))
+    if value is None:
+        value = to_decimal(enrollment.get("computed_current_score"))
+    return value
 
 
 def course_ref(course: dict[str, Any], blueprint_id: Any = None) -> CourseRef:
