@@ -6,10 +6,12 @@ after the stored one, comparing whole seconds; so each learner's timestamps on a
 by at least a second, and the next timestamp is reserved in the database before the HTTP call (a crash between
 the two can only skip a timestamp, never reuse one).
 
-Completions reach the gradebook through the outbox: :func:`enqueue_completion_scores` writes one outbox item
-per placement (kind ``lti.score``) for each enabled subscription of the ``lti_ags`` sink plugin (creating the
-default subscription ``lti_ags`` on first use) in the caller's transaction, and
-:class:`lti_tool.sinks.ags.AgsSink` delivers it.
+Completions reach the gradebook through the outbox, in two steps. The sync pipeline writes a
+``completion.accepted`` event when a completion newly counts for a license; the ``lti_ags`` sink answers it with
+:func:`queue_scores_for_completion`, which finds the placements of the completion's offering and the learner's
+LTI user id on each platform (the clinician's ``platform_user`` identities) and writes one ``lti.score`` item per
+placement through :func:`enqueue_completion_scores`; :class:`lti_tool.sinks.ags.AgsSink` delivers those. The
+default subscription ``lti_ags`` (both kinds) is created when a platform is registered, or on first use.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ LINEITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SINK_NAME = "lti_ags"
 SCORE_KIND = "lti.score"
+#: The pipeline's event for a completion that newly counts for a license; the sink turns it into score posts.
+ACCEPTED_KIND = "completion.accepted"
+SUBSCRIBED_KINDS = (SCORE_KIND, ACCEPTED_KIND)
 SECOND_US = 1_000_000
 MAX_PAGES = 100
 
@@ -251,6 +256,55 @@ def _ags_subscriptions(session: Session) -> list[str]:
         return names
     if session.scalar(select(SinkSubscription.id).where(SinkSubscription.name == SINK_NAME)) is not None:
         return []  # the default subscription exists but an operator disabled it
-    session.add(SinkSubscription(name=SINK_NAME, plugin=SINK_NAME, kinds=[SCORE_KIND], config={}, created_at=utcnow()))
-    session.flush()
+    ensure_subscription(session)
     return [SINK_NAME]
+
+
+def ensure_subscription(session: Session) -> None:
+    """Create the default ``lti_ags`` subscription (score posts and accepted completions) unless it exists.
+
+    An existing default subscription gains a kind it lacks; one an operator disabled stays disabled.
+    """
+    row = session.scalars(select(SinkSubscription).where(SinkSubscription.name == SINK_NAME)).one_or_none()
+    if row is None:
+        session.add(
+            SinkSubscription(
+                name=SINK_NAME, plugin=SINK_NAME, kinds=list(SUBSCRIBED_KINDS), config={}, created_at=utcnow()
+            )
+        )
+    elif row.plugin == SINK_NAME and set(SUBSCRIBED_KINDS) - set(row.kinds):
+        row.kinds = sorted(set(row.kinds) | set(SUBSCRIBED_KINDS))
+    session.flush()
+
+
+def queue_scores_for_completion(session: Session, completion_id: int) -> list[str]:
+    """Queue score posts for one stored completion on every platform where its offering is placed.
+
+    Nothing is queued for a completion that is unmatched, revoked, not earning, of no catalog offering, or whose
+    clinician has no LTI user id on the platforms of the placements. Idempotent like
+    :func:`enqueue_completion_scores`.
+    """
+    from cebridge.domain.records import EARNING_STATUSES
+    from cebridge.store.tables import CompletionRow, Identity, Offering
+
+    row = session.get(CompletionRow, completion_id)
+    if row is None or row.clinician_id is None or row.revoked_at is not None or row.offering_id is None:
+        return []
+    if row.status not in EARNING_STATUSES:
+        return []
+    offering = session.get(Offering, row.offering_id)
+    if offering is None:
+        return []
+    identities = session.execute(
+        select(Identity.source, Identity.value).where(
+            Identity.clinician_id == row.clinician_id, Identity.kind == "platform_user"
+        )
+    )
+    return enqueue_completion_scores(
+        session,
+        offering_id=str(offering.id),
+        user_ids={str(source): str(value) for source, value in identities},
+        completion_id=str(row.id),
+        credit={"amount": offering.credits_amount, "unit": offering.credits_unit, "categories": offering.categories},
+        title=offering.title,
+    )

@@ -148,6 +148,9 @@ class Registrations:
                 )
                 session.add(row)
                 session.flush()
+                from lti_tool.ags import ensure_subscription  # a registered platform can take grades
+
+                ensure_subscription(session)
             else:
                 for key, value in urls.items():
                     setattr(row, key, value)

@@ -18,53 +18,35 @@ from sqlalchemy import select
 from cebridge.domain.records import EARNING_STATUSES
 from cebridge.outbox import SinkLoader
 from cebridge.store.db import SessionFactory, transaction
-from cebridge.store.tables import CompletionRow, Identity, Offering
+from cebridge.store.tables import CompletionRow
 
 log = logging.getLogger(__name__)
 
 
 def queue_scores(factory: SessionFactory) -> int:
-    """Queue score posts for earning completions of placed offerings; returns how many were new."""
+    """Queue score posts for earning completions of placed offerings; returns how many were new.
+
+    The pipeline queues a completion's scores when it first counts; this catches up the completions that
+    counted before their offering was placed (the demo syncs first, then an instructor places a course).
+    """
     from cebridge.store.lti_tables import LtiLineItem
-    from lti_tool.ags import enqueue_completion_scores
+    from lti_tool.ags import queue_scores_for_completion
 
     queued = 0
     with transaction(factory) as session:
         placed = {int(v) for v in session.scalars(select(LtiLineItem.offering_id).distinct()) if v.isdigit()}
         if not placed:
             return 0
-        rows = session.scalars(
-            select(CompletionRow).where(
+        ids = session.scalars(
+            select(CompletionRow.id).where(
                 CompletionRow.offering_id.in_(placed),
                 CompletionRow.clinician_id.is_not(None),
                 CompletionRow.revoked_at.is_(None),
                 CompletionRow.status.in_(EARNING_STATUSES),
             )
         ).all()
-        for row in rows:
-            offering = session.get(Offering, row.offering_id)
-            if offering is None:
-                continue
-            identities = session.execute(
-                select(Identity.source, Identity.value).where(
-                    Identity.clinician_id == row.clinician_id, Identity.kind == "platform_user"
-                )
-            )
-            user_ids = {str(source): str(value) for source, value in identities}
-            queued += len(
-                enqueue_completion_scores(
-                    session,
-                    offering_id=str(offering.id),
-                    user_ids=user_ids,
-                    completion_id=str(row.id),
-                    credit={
-                        "amount": offering.credits_amount,
-                        "unit": offering.credits_unit,
-                        "categories": offering.categories,
-                    },
-                    title=offering.title,
-                )
-            )
+        for completion_id in ids:
+            queued += len(queue_scores_for_completion(session, completion_id))
     return queued
 
 

@@ -109,16 +109,22 @@ class Offerings:
         return to_completion(row, template)
 
 
-_COLUMNS = (
-    CompletionRow.id,
-    CompletionRow.clinician_id,
-    CompletionRow.offering_id,
-    CompletionRow.status,
-    CompletionRow.completed_on,
-    CompletionRow.revoked_at,
-    CompletionRow.version,
-    CompletionRow.source,
-    CompletionRow.external_id,
+_COMPLETIONS: Table = CompletionRow.__table__  # type: ignore[assignment]
+_LICENSES: Table = LicenseRow.__table__  # type: ignore[assignment]
+#: What a recompute reads of a completion (Core columns: no ORM loading on the hot path).
+_COLUMNS = tuple(
+    _COMPLETIONS.c[name]
+    for name in (
+        "id",
+        "clinician_id",
+        "offering_id",
+        "status",
+        "completed_on",
+        "revoked_at",
+        "version",
+        "source",
+        "external_id",
+    )
 )
 _SNAPSHOTS: Table = ComplianceSnapshot.__table__  # type: ignore[assignment]
 _AWARDS: Table = CreditAwardRow.__table__  # type: ignore[assignment]
@@ -150,11 +156,11 @@ def _completions_of(session: Session, clinician_ids: list[int]) -> dict[int, lis
     out: dict[int, list[Any]] = {c: [] for c in clinician_ids}
     for chunk in _chunks(sorted(set(clinician_ids))):
         stmt = select(*_COLUMNS).where(
-            one_of(session, CompletionRow.clinician_id, chunk),
-            CompletionRow.match_status.in_(LINKED),
-            CompletionRow.offering_id.is_not(None),
+            one_of(session, _COMPLETIONS.c.clinician_id, chunk),
+            _COMPLETIONS.c.match_status.in_(LINKED),
+            _COMPLETIONS.c.offering_id.is_not(None),
         )
-        for row in session.execute(stmt):
+        for row in session.connection().execute(stmt):
             out[row.clinician_id].append(row)
     return out
 
@@ -199,9 +205,12 @@ def recompute_licenses(
     """
     lic_rows: list[Any] = []
     for chunk in _chunks(license_ids):
-        lic_rows += session.execute(
-            select(LicenseRow.id, LicenseRow.clinician_id, LicenseRow.data).where(one_of(session, LicenseRow.id, chunk))
-        ).all()
+        lic = _LICENSES.c
+        lic_rows += (
+            session.connection()
+            .execute(select(lic.id, lic.clinician_id, lic.data).where(one_of(session, lic.id, chunk)))
+            .all()
+        )
     lic_rows.sort(key=lambda r: r.id)
     by_clinician = _completions_of(session, [r.clinician_id for r in lic_rows])
     offerings.prefetch(row.offering_id for rows in by_clinician.values() for row in rows)
@@ -278,21 +287,17 @@ def _events(subs: Subscriptions, o: _Outcome, changed: bool, before: set[int], a
     rows: list[dict[str, Any]] = []
     for cid in sorted(after):
         row = versions[str(cid)]
-        rows += outbox_rows(
-            subs,
-            "certificate.issue",
-            f"{lic_row.id}:{cid}:v{row.version}",
-            base
-            | {
-                "completion_id": cid,
-                "source": row.source,
-                "external_id": row.external_id,
-                "offering_id": row.offering_id,
-                "completed_on": row.completed_on,
-                "result": results.get(str(cid)),
-                "rule_version": data["rule_version"],
-            },
-        )
+        event = base | {
+            "completion_id": cid,
+            "source": row.source,
+            "external_id": row.external_id,
+            "offering_id": row.offering_id,
+            "completed_on": row.completed_on,
+            "result": results.get(str(cid)),
+            "rule_version": data["rule_version"],
+        }
+        rows += outbox_rows(subs, "completion.accepted", f"{lic_row.id}:{cid}:v{row.version}", event)
+        rows += outbox_rows(subs, "certificate.issue", f"{lic_row.id}:{cid}:v{row.version}", event)
     for cid in sorted(before - after):
         row_or_none = versions.get(str(cid))
         version = row_or_none.version if row_or_none is not None else "gone"

@@ -17,8 +17,19 @@ from cebridge.store.dialect import insert_ignore
 from cebridge.store.tables import OutboxItem, SinkSubscription
 from cebridge.store.types import utcnow
 
-#: Kinds of outbox work the pipeline produces.
-KINDS = ("certificate.issue", "certificate.revoke", "compliance.updated")
+#: Kinds of outbox work a sink can subscribe to: the pipeline's (a completion newly counting for a license, its
+#: certificate to issue or revoke, a changed report) and what sinks produce in turn (score posts for the LMS
+#: gradebook, certificates issued, reissued or revoked).
+KINDS = (
+    "completion.accepted",
+    "certificate.issue",
+    "certificate.revoke",
+    "compliance.updated",
+    "lti.score",
+    "certificate.issued",
+    "certificate.reissued",
+    "certificate.revoked",
+)
 
 
 class Subscriptions:

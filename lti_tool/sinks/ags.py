@@ -1,4 +1,5 @@
-"""The ``lti_ags`` sink: delivers ``lti.score`` outbox items to a platform's gradebook through AGS.
+"""The ``lti_ags`` sink: delivers ``lti.score`` outbox items to a platform's gradebook through AGS, and turns the
+pipeline's ``completion.accepted`` events into such items (:func:`lti_tool.ags.queue_scores_for_completion`).
 
 Payload (written by :func:`lti_tool.ags.enqueue_completion_scores`)::
 
@@ -28,7 +29,7 @@ from cebridge.errors import LtiError, SinkRejected, SinkUnavailable
 from cebridge.keys import KeyStore
 from cebridge.store.db import SessionFactory, make_engine, session_factory, transaction
 from cebridge.store.lti_tables import LtiLineItem
-from lti_tool.ags import SCORE_KIND, credit_comment, post_completion
+from lti_tool.ags import ACCEPTED_KIND, SCORE_KIND, credit_comment, post_completion, queue_scores_for_completion
 from lti_tool.placements import Placement
 from lti_tool.registry import Registrations
 from lti_tool.services import TOKENS, ServiceClient, ServiceError, ServiceUnavailable
@@ -73,9 +74,17 @@ class AgsSink:
         self._registrations = Registrations(self._sessions)
 
     def deliver(self, kind: str, payload: dict[str, Any], idempotency_key: str) -> None:
-        """Post one completion score (see the module doc for what is retried and what is refused)."""
+        """Post one completion score, or queue the score posts of a newly accepted completion (see the module
+        doc for what is retried and what is refused)."""
+        if kind == ACCEPTED_KIND:
+            completion_id = payload.get("completion_id")
+            if not isinstance(completion_id, int):
+                raise SinkRejected(f"{ACCEPTED_KIND} payload: completion_id is not a completion id")
+            with transaction(self._sessions) as session:
+                queue_scores_for_completion(session, completion_id)
+            return
         if kind != SCORE_KIND:
-            raise SinkRejected(f"the lti_ags sink delivers {SCORE_KIND!r} items, not {kind!r}")
+            raise SinkRejected(f"the lti_ags sink delivers {SCORE_KIND!r} and {ACCEPTED_KIND!r} items, not {kind!r}")
         try:
             item = ScorePayload.model_validate(payload)
         except ValidationError as exc:
