@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Dialect, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Dialect, Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine.interfaces import DBAPICursor
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -70,6 +70,10 @@ PURGE_EVERY_SECONDS = 60
 COOKIE_PREFIX = "cebridge-lti-"
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
 DEFAULT_LANDING = "/lti/home"
+
+
+def _engine() -> Engine:
+    return engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _digest(secret: str) -> str:
@@ -138,7 +142,7 @@ def login() -> ResponseReturnValue:
         storage_target = None
     login_params = {k: params[k] for k in LOGIN_PARAMS if params[k]}
     login_params["platform_origin"] = _origin(platform.auth_login_url)
-    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    engine = _engine()
     with autocommit(engine) as cursor:
         _INSERT_STATE.execute(
             cursor,
@@ -197,7 +201,7 @@ def _storage_key(state: str) -> str:
 
 
 def _load_state(state: str) -> LoginState:
-    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    engine = _engine()
     with autocommit(engine) as cursor:
         row = _SELECT_STATE.execute(cursor, engine.dialect, {"s": state}).fetchone()
     if row is None:
@@ -237,7 +241,7 @@ def launch() -> ResponseReturnValue:
         return _cookies_blocked(login)
     message = CebridgeMessageLaunch(form, login, rt.registrations, rt.keys, rt.http, rt.base_url).validate()
     bound = cookie is not None
-    engine = engine_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    engine = _engine()
     try:
         with write_transaction(engine) as cursor:
             launch_id = _save_launch(cursor, engine.dialect, login, message, verified=bound)
