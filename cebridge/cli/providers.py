@@ -105,7 +105,12 @@ def sinks_group() -> None:
 @sinks_group.command("add")
 @click.argument("name")
 @click.option("--plugin", required=True, help="sink plugin (entry point in cebridge.sinks)")
-@click.option("--kinds", required=True, help="comma-separated: certificate.issue,certificate.revoke,compliance.updated")
+@click.option(
+    "--kinds",
+    required=True,
+    help="comma-separated kinds: completion.accepted, certificate.issue, certificate.revoke, compliance.updated, "
+    "lti.score, certificate.issued, certificate.reissued, certificate.revoked",
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="JSON or YAML config for the sink")
 def add_sink(name: str, plugin: str, kinds: str, config_path: str | None) -> None:
     """Subscribe a sink to kinds of outbox work."""
