@@ -6,14 +6,15 @@ a floor measured in the same run: the very same pages fetched with plain ``reque
     python benchmarks/bench_connectors.py --json        # machine-readable
 
 The ratio is connector time / floor time (1.0 = no overhead over fetching and parsing). Each side runs
-``--repeat`` times, alternating, and the best time of each counts. The server runs in its own process (as a
-real Canvas would), so its work does not compete with the client's for the interpreter lock.
+``--repeat`` times (default 3), alternating, and the best time of each counts. The server runs in its own
+process (as a real Canvas would), so its work does not compete with the client's for the interpreter lock.
 
 Two clocks are read around each side: wall time (what a sync waits) and this process's CPU time
 (``time.process_time``). The server is another process, so the client's CPU time is exactly the work of the
-connector (or of the floor) itself: HTTP, JSON, records. Other load on the machine stretches wall time, and
-the wall-time ratio with it, far more than it stretches CPU time, so the CPU ratio is the steadier figure on a
-busy machine; both are printed, and the wall-time ratio is the one held to the target.
+connector (or of the floor) itself: HTTP, JSON, records. Other load on the machine stretches wall time (each
+request waits for the server and the client to get a CPU again) much more than CPU time, so the CPU ratio is
+the steadier figure on a busy machine, though not immune (shared cores and caches slow every instruction);
+both are printed, with the load average, and the wall-time ratio is the one held to the target.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import gc
 import json
 import multiprocessing
+import os
 import sys
 import time
 from multiprocessing.connection import Connection
@@ -98,12 +100,13 @@ def main(argv: list[str] | None = None) -> dict[str, float | int]:
     parser.add_argument("--n", type=int, default=100_000, help="completion records to pull (default 100000)")
     parser.add_argument("--page-size", type=int, default=100, help="records per page (Canvas max 100)")
     parser.add_argument("--students", type=int, default=1000, help="students per course")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each side; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
     students = min(args.students, args.n)
     courses = max(1, args.n // students)
+    load_before = os.getloadavg()[0]
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.Process(target=serve, args=(courses, students, child), daemon=True)
     process.start()
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, float | int]:
     finally:
         parent.send("stop")
         process.join(timeout=30)
+    load_after = os.getloadavg()[0]
     ratio = best_connector / best_floor
     cpu_ratio = cpu_connector / cpu_floor
     results: dict[str, float | int] = {
@@ -142,6 +146,8 @@ def main(argv: list[str] | None = None) -> dict[str, float | int]:
         "cpu_ratio": round(cpu_ratio, 3),
         "overhead_cpu_us_per_record": round((cpu_connector - cpu_floor) / records * 1e6, 2),
         "target_ratio": 1.5,
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(load_after, 2),
     }
     if args.json:
         print(json.dumps(results))
@@ -159,6 +165,8 @@ def main(argv: list[str] | None = None) -> dict[str, float | int]:
             f"cpu ratio: {cpu_ratio:8.3f} x the floor's CPU time "
             f"({results['overhead_cpu_us_per_record']} us of CPU per record over the floor)"
         )
+        cpus = os.cpu_count()
+        print(f"load:      {load_before:.2f} before, {load_after:.2f} after (1-minute load average; {cpus} CPUs)")
     return results
 
 

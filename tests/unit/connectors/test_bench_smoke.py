@@ -43,6 +43,7 @@ def test_json_output_shape() -> None:
     assert abs(result["cpu_ratio"] - cpu_ratio) <= 0.1 * cpu_ratio  # the same figure, up to rounding
     assert isinstance(result["overhead_cpu_us_per_record"], float)
     assert result["target_ratio"] == 1.5
+    assert result["load_average_before"] >= 0 and result["load_average_after"] >= 0
 
 
 def test_text_output_shape() -> None:
@@ -53,3 +54,4 @@ def test_text_output_shape() -> None:
     assert lines[3].startswith("ratio:") and "1.5x target" in lines[3]
     assert lines[4].startswith("cpu ratio:") and "us of CPU per record" in lines[4]
     assert "(CPU " in lines[1] and "(CPU " in lines[2]
+    assert lines[5].startswith("load:") and "load average" in lines[5]
