@@ -75,6 +75,11 @@ def course_ref(course: dict[str, Any], blueprint_id: Any = None) -> CourseRef:
     )
 
 
+#: The model's own validator, called directly: ``model_validate`` wraps it in a Python call with keyword
+#: arguments, a sixth of the validation's cost here.
+_RECORD_VALIDATOR = CompletionRecord.__pydantic_validator__
+
+
 def make_record(
     *,
     source: str,
@@ -102,7 +107,7 @@ def make_record(
         learner_name = name
     if not learner_name and enrollment:
         learner_name = (enrollment.get("user") or {}).get("name")
-    return _validate_record(
+    record: CompletionRecord = _RECORD_VALIDATOR.validate_python(
         {
             "source": source,
             "external_id": f"{course.external_id}:{user_id}",
@@ -114,9 +119,7 @@ def make_record(
             "raw": raw,
         }
     )
-
-
-_validate_record = CompletionRecord.model_validate
+    return record
 
 
 def _str_or_none(value: Any) -> str | None:
