@@ -1,10 +1,11 @@
-"""``INSERT ... ON CONFLICT`` for whichever backend a session is on (SQLite and PostgreSQL share the syntax)."""
+"""Backend differences in one place: ``INSERT ... ON CONFLICT`` for SQLite and PostgreSQL, and long ``IN`` lists."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, any_, bindparam
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,9 +37,13 @@ def insert_ignore(target: Session | Connection, model: Any, rows: list[dict[str,
 def one_of(target: Session | Connection, column: Any, values: list[Any]) -> ColumnElement[bool]:
     """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many values.
 
-    A long ``IN (...)`` list costs the PostgreSQL driver a rewrite of every placeholder on every call; an array
-    is one value. SQLite has no arrays, and its in-process driver does not pay that cost.
+    A long ``IN (...)`` list costs a new statement per length (SQLAlchemy expands and compiles it, the
+    PostgreSQL driver rewrites every placeholder); an array is one value. SQLite gets the same from a JSON
+    array: ``column IN (SELECT value FROM json_each(:array))``. Values are ints or strings.
     """
     if dialect_name(target) == "postgresql":
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
+    if len(values) <= 8:
+        return column.in_(values)  # type: ignore[no-any-return]
+    each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued("value")
+    return column.in_(select(each.c.value))  # type: ignore[no-any-return]

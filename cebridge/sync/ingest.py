@@ -103,9 +103,13 @@ class IngestCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+#: One encoder for every call: ``json.dumps`` with arguments builds a new encoder each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
     """The canonical JSON text a record hash is taken over: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def record_hash(record: CompletionRecord) -> str:

@@ -46,25 +46,23 @@ class OfferingFinder:
         for kind, values in by_kind.items():
             for start in range(0, len(values), 1000):
                 chunk = values[start : start + 1000]
-                for value, offering_id in self._session.execute(
-                    select(OfferingKey.value, OfferingKey.offering_id).where(
-                        OfferingKey.provider_id == self._provider,
-                        OfferingKey.kind == kind,
-                        one_of(self._session, OfferingKey.value, chunk),
+                keys = OfferingKey.__table__.c
+                for value, offering_id in self._session.connection().execute(
+                    select(keys.value, keys.offering_id).where(
+                        keys.provider_id == self._provider, keys.kind == kind, one_of(self._session, keys.value, chunk)
                     )
                 ):
                     self._by_key[(kind, value)] = offering_id
         values = sorted({v for _, v in wanted})
         own: dict[str, int] = {}
         for start in range(0, len(values), 1000):
-            own.update(
-                self._session.execute(
-                    select(Offering.offering_id, Offering.id).where(
-                        Offering.provider_id == self._provider,
-                        one_of(self._session, Offering.offering_id, values[start : start + 1000]),
-                    )
-                ).all()
+            offerings = Offering.__table__.c
+            stmt = select(offerings.offering_id, offerings.id).where(
+                offerings.provider_id == self._provider,
+                one_of(self._session, offerings.offering_id, values[start : start + 1000]),
             )
+            for offering_key, row_id in self._session.connection().execute(stmt):
+                own[offering_key] = row_id
         for key in wanted:
             if self._by_key.get(key) is None:
                 self._by_key[key] = own.get(key[1])

@@ -56,15 +56,16 @@ class Matcher:
         for kind, source, value in keys:
             groups.setdefault((kind, source), set()).add(value)
         found: dict[tuple[str, str, str], int] = {}
+        ids = Identity.__table__
         for (kind, source), values in sorted(groups.items()):
             wanted = sorted(values)
             for start in range(0, len(wanted), 1000):
-                rows = self._session.execute(
-                    select(Identity.value, Identity.clinician_id).where(
-                        Identity.organization_id == self._org,
-                        Identity.kind == kind,
-                        Identity.source == source,
-                        one_of(self._session, Identity.value, wanted[start : start + 1000]),
+                rows = self._session.connection().execute(
+                    select(ids.c.value, ids.c.clinician_id).where(
+                        ids.c.organization_id == self._org,
+                        ids.c.kind == kind,
+                        ids.c.source == source,
+                        one_of(self._session, ids.c.value, wanted[start : start + 1000]),
                     )
                 )
                 for value, clinician_id in rows:
