@@ -77,22 +77,28 @@ class CourseProgressStream(Stream):
         provider = self.api.client.provider
         blueprint = self.api.blueprint_id(course_id) if self.config.resolve_blueprints else None
         ref = course_ref(dict(course), blueprint)
-        enrollments: dict[str, list[dict[str, Any]]] = {}
+        # What is kept for the whole course is kept small: the join holds three lists of a course at once, and
+        # every container that stays alive that long is walked again by each of the garbage collector's passes.
+        # So one enrollment is kept as itself (a list only for a learner in several sections) and a progress
+        # item as (progress, display name), whose tuple the collector stops tracking.
+        enrollments: dict[str, Any] = {}
         for enrollment in self.api.enrollments(course_id):
             if not isinstance(enrollment, dict) or (enrolled := enrollment.get("user_id")) is None:
                 raise ProviderContractError(f"{provider}: an enrollment without user_id")
             key = str(enrolled)
             same_user = enrollments.get(key)
             if same_user is None:
-                enrollments[key] = [enrollment]
-            else:
+                enrollments[key] = enrollment
+            elif isinstance(same_user, list):
                 same_user.append(enrollment)
+            else:
+                enrollments[key] = [same_user, enrollment]
         users: dict[str, dict[str, Any]] = {}
         if self.config.include_email:
             for user in self.api.users(course_id):
                 if isinstance(user, dict) and (user_id := user.get("id")) is not None:
                     users[str(user_id)] = user
-        progress: dict[str, dict[str, Any]] = {}
+        progress: dict[str, tuple[Any, Any]] = {}
         pages = self.api.bulk_user_progress(course_id)
         bulk_available = pages is not None
         for page in pages or ():
@@ -101,25 +107,29 @@ class CourseProgressStream(Stream):
                     raise ProviderContractError(
                         f"{provider}: a bulk_user_progress item without id or progress in course {course_id}"
                     )
-                progress[str(item_id)] = item
+                progress[str(item_id)] = (item["progress"], item.get("display_name"))
         ids = sorted_user_ids(enrollments.keys() | progress.keys())
         source = self.source
         for uid in ids:
-            item = progress.get(uid)
-            if item is not None:
-                prog = item["progress"]
-                name = item.get("display_name")
+            found = progress.get(uid)
+            if found is not None:
+                prog, name = found
             else:
                 if bulk_available:
                     logger.debug("course %s: user %s missing from bulk progress; asking per user", course_id, uid)
                 prog = self.api.user_progress(course_id, uid)
                 name = None
-            user_enrollments = enrollments.get(uid)
-            if user_enrollments is None:
+            enrolled_as = enrollments.get(uid)
+            user_enrollments: list[dict[str, Any]]
+            if enrolled_as is None:
                 user_enrollments = []
                 chosen = None
+            elif isinstance(enrolled_as, list):
+                user_enrollments = enrolled_as
+                chosen = _best_enrollment(enrolled_as)
             else:
-                chosen = user_enrollments[0] if len(user_enrollments) == 1 else _best_enrollment(user_enrollments)
+                user_enrollments = [enrolled_as]
+                chosen = enrolled_as
             person = users.get(uid)
             raw: dict[str, Any] = {
                 "course_id": course_id,
