@@ -82,6 +82,8 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Under WAL, NORMAL keeps every committed transaction across a process crash (kill -9 included); only
+            # an operating-system crash or power cut may roll back the last ones, never corrupting the file.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -1,4 +1,4 @@
-"""The sync benchmark runs at a tiny size and prints its figures in the documented shape."""
+"""The sync benchmark runs at a tiny size, with either provider, and prints its figures in the documented shape."""
 
 from __future__ import annotations
 
@@ -13,9 +13,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_bench_sync_prints_rate_ratio_and_rss() -> None:
+@pytest.mark.parametrize(
+    ("args", "n"),
+    [(["--n", "300"], 300), (["--n", "60", "--provider", "canvas", "--students", "20"], 60)],
+    ids=["paged", "canvas"],
+)
+def test_bench_sync_prints_rate_ratio_and_rss(args: list[str], n: int) -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_sync.py"), "--n", "300", "--backends", "sqlite"],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_sync.py"), *args, "--backends", "sqlite"],
         capture_output=True, text=True, timeout=300, check=True, cwd=ROOT,
     ).stdout
-    assert re.search(r"sqlite: n=300 pipeline [\d.]+s \([\d,]+ records/s.*ratio [\d.]+x \| peak RSS \d+ MB", out), out
+    pattern = (
+        rf"sqlite: n={n} pipeline [\d.]+s \([\d,]+ records/s, cpu [\d.]+s, \d+ licenses recomputed\) "
+        r"\| floor [\d.]+s \([\d,]+ rows/s, (bulk|executemany); (bulk|executemany) [\d.]+s\) "
+        r"\| ratio [\d.]+x \| peak RSS \d+ MB"
+    )
+    assert re.search(pattern, out), out
