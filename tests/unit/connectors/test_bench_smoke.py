@@ -19,8 +19,6 @@ def run(*args: str) -> str:
             "300",
             "--students",
             "100",
-            "--repeat",
-            "1",
             *args,
         ],
         capture_output=True,
@@ -33,7 +31,7 @@ def run(*args: str) -> str:
 
 
 def test_json_output_shape() -> None:
-    result = json.loads(run("--json"))
+    result = json.loads(run("--json", "--repeat", "3", "--every", "4"))
     assert result["records"] == 300
     assert result["requests"] == 3 * (2 + 3 * 1)  # per course: course, blueprint, and one page each of three lists
     assert result["connector_records_per_second"] > 0 and result["floor_records_per_second"] > 0
@@ -44,14 +42,20 @@ def test_json_output_shape() -> None:
     assert isinstance(result["overhead_cpu_us_per_record"], float)
     assert result["target_ratio"] == 1.5
     assert result["load_average_before"] >= 0 and result["load_average_after"] >= 0
+    assert result["interleave_every"] == 4
+    # every run is listed, and the reported one is the run with the median ratio
+    ratios = sorted(r["ratio"] for r in result["runs"])
+    assert len(ratios) == 3 and result["ratio"] == ratios[1]
+    assert all(r["floor_seconds"] > 0 and r["connector_cpu_seconds"] > 0 for r in result["runs"])
 
 
 def test_text_output_shape() -> None:
-    lines = run().splitlines()
-    assert lines[0].startswith("records:   300 in 15 requests")
-    assert "records/s" in lines[1] and lines[1].startswith("connector:")
-    assert "records/s" in lines[2] and lines[2].startswith("floor:")
-    assert lines[3].startswith("ratio:") and "1.5x target" in lines[3]
-    assert lines[4].startswith("cpu ratio:") and "us of CPU per record" in lines[4]
-    assert "(CPU " in lines[1] and "(CPU " in lines[2]
-    assert lines[5].startswith("load:") and "load average" in lines[5]
+    lines = run("--repeat", "1").splitlines()
+    assert lines[0].startswith("records:   300 in 15 requests") and "1 runs" in lines[0]
+    assert lines[1].startswith("run 1:") and "ratio" in lines[1]
+    summary = {line.split(":", 1)[0]: line for line in lines[2:]}
+    assert "records/s" in summary["connector"] and "(CPU " in summary["connector"]
+    assert "records/s" in summary["floor"] and "(CPU " in summary["floor"]
+    assert "1.5x target" in summary["ratio"]
+    assert "us of CPU per record" in summary["cpu ratio"]
+    assert "load average" in summary["load"]
