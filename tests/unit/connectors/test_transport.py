@@ -84,6 +84,7 @@ def test_what_reaches_the_adapter_matches_session_request(
         session.headers["X-Session"] = "kept"
         session.headers["Accept-Encoding"] = None  # type: ignore[assignment]  # a None header is dropped
         session.cookies.set("canvas_session", "abc", domain="canvas.example.edu")
+        session.proxies["http"] = "http://session-proxy.example:8080"
         session.hooks["response"].append(lambda r, *a, **k: seen.append(r.url))
         return session
 
@@ -107,7 +108,7 @@ def test_what_reaches_the_adapter_matches_session_request(
         assert got_kw["verify"] == str(tmp_path / "bundle.pem")
         assert got.headers["Authorization"].startswith("Basic ")  # requests lets .netrc win here too
     else:
-        assert got_kw["proxies"] == {} and got_kw["verify"] is True
+        assert got_kw["proxies"] == {"http": "http://session-proxy.example:8080"} and got_kw["verify"] is True
         assert got.headers["Authorization"] == "Bearer t0ken"
 
 
