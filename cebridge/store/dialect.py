@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,14 +35,17 @@ def insert_ignore(target: Session | Connection, model: Any, rows: list[dict[str,
 
 
 def one_of(target: Session | Connection, column: Any, values: list[Any]) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many values.
+    """``column IN (values)`` with one parameter however many values.
 
     A long ``IN (...)`` list costs a new statement per length (SQLAlchemy expands and compiles it, the
-    PostgreSQL driver rewrites every placeholder); an array is one value. SQLite gets the same from a JSON
-    array: ``column IN (SELECT value FROM json_each(:array))``. Values are ints or strings.
+    PostgreSQL driver rewrites every placeholder); an array is one value: ``column IN (SELECT unnest(:array))``
+    on PostgreSQL, ``column IN (SELECT value FROM json_each(:array))`` on SQLite. Values are ints or strings.
     """
     if dialect_name(target) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
+        # IN (SELECT unnest(...)), not = ANY(...): the planner joins it (index probes or a hash), where ANY may end
+        # up a filter comparing every candidate row with every element (seen on a table loaded before its statistics).
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))  # type: ignore[no-any-return]
     if len(values) <= 8:
         return column.in_(values)  # type: ignore[no-any-return]
     each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued("value")
