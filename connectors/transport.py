@@ -3,7 +3,7 @@
 ``Session.request`` builds a ``Request``, merges the session's headers, params, auth, hooks and cookies into
 it one setting at a time and then merges proxies, ``verify`` and ``cert`` the same way. In requests 2.34 each
 merge tests its operands against typing Protocols (``isinstance(x, SupportsItems)``), and each such test
-walks the protocol's class tree: about eight per request, plus two cookie jars and a proxy dict built and
+walks the protocol's class tree: about eight per request, plus an extra cookie jar and a proxy dict built and
 thrown away. A connector sends thousands of GETs to one host; done directly, preparing and sending one costs
 about 60 µs of CPU less.
 
