@@ -71,28 +71,7 @@ def test_synced_completion_of_a_placed_offering_posts_a_score(
     with factory() as s:
         sub = s.scalars(select(SinkSubscription).where(SinkSubscription.name == "lti_ags")).one()
         assert set(sub.kinds) >= {"lti.score", "completion.accepted"}  # created when the platform registered
-    export = tmp_path / "export.csv"
-    export.write_text(CSV)
     with transaction(factory) as s:
-        providers.add_provider(
-            s,
-            "export",
-            connector="csv",
-            config={
-                "path": str(export),
-                "source": "csv:export",
-                "columns": {
-                    "external_id": "Certificate",
-                    "course_id": "Course ID",
-                    "course_title": "Course",
-                    "learner_name": "Name",
-                    "email": "Email",
-                    "license_number": "License",
-                    "completed_at": "Completed",
-                    "status": "Status",
-                },
-            },
-        )
         # Jordan launched from the platform as learner-1: that LTI user id is one of their keys.
         jordan = people.add_clinician(
             s, name="Jordan Lee", email="jordan@example.org", platform_users=[(platform.issuer, "learner-1")]
