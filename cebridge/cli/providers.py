@@ -109,7 +109,7 @@ def sinks_group() -> None:
     "--kinds",
     required=True,
     help="comma-separated kinds: completion.accepted, certificate.issue, certificate.revoke, compliance.updated, "
-    "lti.score, certificate.issued, certificate.reissued, certificate.revoked",
+    "lti.score, certificate.issued, certificate.reissued, certificate.revoked, reminder.due",
 )
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="JSON or YAML config for the sink")
 def add_sink(name: str, plugin: str, kinds: str, config_path: str | None) -> None:

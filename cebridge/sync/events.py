@@ -19,7 +19,7 @@ from cebridge.store.types import utcnow
 
 #: Kinds of outbox work a sink can subscribe to: the pipeline's (a completion newly counting for a license, its
 #: certificate to issue or revoke, a changed report) and what sinks produce in turn (score posts for the LMS
-#: gradebook, certificates issued, reissued or revoked).
+#: gradebook, certificates issued, reissued or revoked), and the daily renewal reminders.
 KINDS = (
     "completion.accepted",
     "certificate.issue",
@@ -29,6 +29,7 @@ KINDS = (
     "certificate.issued",
     "certificate.reissued",
     "certificate.revoked",
+    "reminder.due",
 )
 
 
