@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cebridge.domain.completion import Completion, CreditOffering
@@ -27,7 +27,7 @@ from cebridge.errors import CebridgeError
 from cebridge.rulepacks import PackRegistry
 from cebridge.store.bulk import bulk_insert
 from cebridge.store.db import SessionFactory, transaction
-from cebridge.store.dialect import insert_for, one_of
+from cebridge.store.dialect import delete_with, insert_for, one_of, rows_with
 from cebridge.store.tables import (
     CompletionRow,
     ComplianceSnapshot,
@@ -155,8 +155,11 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def _completions_of(session: Session, clinician_ids: list[int]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {c: [] for c in clinician_ids}
     for chunk in _chunks(sorted(set(clinician_ids))):
-        stmt = select(*_COLUMNS).where(
-            one_of(session, _COMPLETIONS.c.clinician_id, chunk),
+        stmt = rows_with(
+            session,
+            _COLUMNS,
+            _COMPLETIONS.c.clinician_id,
+            chunk,
             _COMPLETIONS.c.match_status.in_(LINKED),
             _COMPLETIONS.c.offering_id.is_not(None),
         )
@@ -207,9 +210,7 @@ def recompute_licenses(
     for chunk in _chunks(license_ids):
         lic = _LICENSES.c
         lic_rows += (
-            session.connection()
-            .execute(select(lic.id, lic.clinician_id, lic.data).where(one_of(session, lic.id, chunk)))
-            .all()
+            session.connection().execute(rows_with(session, (lic.id, lic.clinician_id, lic.data), lic.id, chunk)).all()
         )
     lic_rows.sort(key=lambda r: r.id)
     by_clinician = _completions_of(session, [r.clinician_id for r in lic_rows])
@@ -232,21 +233,15 @@ def _store(session: Session, outcomes: list[_Outcome], as_of: date, subs: Subscr
     before: dict[int, set[int]] = {i: set() for i in ids}
     old_hash: dict[int, str] = {}
     for chunk in _chunks(ids):
-        for lic_id, cid, hours in conn.execute(
-            select(_AWARDS.c.license_id, _AWARDS.c.completion_id, _AWARDS.c.hours).where(
-                one_of(conn, _AWARDS.c.license_id, chunk), _AWARDS.c.requirement == "total"
-            )
-        ):
+        awarded = (_AWARDS.c.license_id, _AWARDS.c.completion_id, _AWARDS.c.hours)
+        total = _AWARDS.c.requirement == "total"
+        for lic_id, cid, hours in conn.execute(rows_with(conn, awarded, _AWARDS.c.license_id, chunk, total)):
             if hours > 0:
                 before[lic_id].add(cid)
-        old_hash.update(
-            conn.execute(
-                select(_SNAPSHOTS.c.license_id, _SNAPSHOTS.c.report_hash).where(
-                    one_of(conn, _SNAPSHOTS.c.license_id, chunk)
-                )
-            ).all()
-        )
-        conn.execute(delete(_AWARDS).where(one_of(conn, _AWARDS.c.license_id, chunk)))
+        snaps = (_SNAPSHOTS.c.license_id, _SNAPSHOTS.c.report_hash)
+        for lic_id, digest in conn.execute(rows_with(conn, snaps, _SNAPSHOTS.c.license_id, chunk)):
+            old_hash[lic_id] = digest
+        conn.execute(delete_with(conn, _AWARDS, _AWARDS.c.license_id, chunk))
     bulk_insert(conn, _AWARDS, [a for o in outcomes for a in o.awards])
     now = utcnow()
     snapshots = [
@@ -351,7 +346,7 @@ def drain(
             done = [i for i in pending if i not in failed]
             conn = session.connection()
             for ids in _chunks(done):
-                conn.execute(delete(_PENDING).where(one_of(conn, _PENDING.c.license_id, ids)))
+                conn.execute(delete_with(conn, _PENDING, _PENDING.c.license_id, ids))
             if failed:
                 stmt = update(_PENDING).where(_PENDING.c.license_id == bindparam("lid"))
                 conn.execute(

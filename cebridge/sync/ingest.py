@@ -21,12 +21,12 @@ from decimal import Decimal
 from json.encoder import encode_basestring_ascii as encode_string  # what json.dumps uses for str
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from cebridge.domain.records import CompletionRecord
 from cebridge.store.bulk import bulk_insert
-from cebridge.store.dialect import insert_for, one_of
+from cebridge.store.dialect import insert_for, rows_with
 from cebridge.store.tables import AuditEntry, CompletionRow, LicenseRow, PendingRecompute
 from cebridge.store.types import JSONText, utcnow
 from cebridge.sync.mapping import OfferingFinder
@@ -50,6 +50,7 @@ AUDITED = (
 COMPLETIONS: Table = CompletionRow.__table__  # type: ignore[assignment]
 AUDIT_LOG: Table = AuditEntry.__table__  # type: ignore[assignment]
 PENDING: Table = PendingRecompute.__table__  # type: ignore[assignment]
+LICENSES: Table = LicenseRow.__table__  # type: ignore[assignment]
 #: The columns an existing row is compared and audited by (its payload is never read back).
 _EXISTING = (COMPLETIONS.c.id, COMPLETIONS.c.record_hash, *(COMPLETIONS.c[name] for name in AUDITED))
 #: Columns an update rewrites.
@@ -223,8 +224,8 @@ def _existing(conn: Connection, items: Mapping[tuple[str, str], _Item]) -> dict[
     found: dict[tuple[str, str], Any] = {}
     for source, ids in by_source.items():
         for start in range(0, len(ids), CHUNK):
-            stmt = select(*_EXISTING).where(
-                COMPLETIONS.c.source == source, one_of(conn, COMPLETIONS.c.external_id, ids[start : start + CHUNK])
+            stmt = rows_with(
+                conn, _EXISTING, COMPLETIONS.c.external_id, ids[start : start + CHUNK], COMPLETIONS.c.source == source
             )
             for row in conn.execute(stmt):
                 found[(row.source, row.external_id)] = row
@@ -394,9 +395,10 @@ def queue_recompute(session: Session, clinicians: Iterable[int]) -> None:
     ids = sorted(set(clinicians))
     now = utcnow()
     for start in range(0, len(ids), CHUNK):
-        licenses = select(LicenseRow.id, literal(now, PENDING.c.queued_at.type)).where(
-            one_of(session, LicenseRow.clinician_id, ids[start : start + CHUNK])
-        )
+        lic = LICENSES.c
+        found = rows_with(session, (lic.id,), lic.clinician_id, ids[start : start + CHUNK]).subquery()
+        # WHERE true: SQLite needs a WHERE before ON CONFLICT to parse an upsert from a SELECT.
+        licenses = select(found.c.id, literal(now, PENDING.c.queued_at.type)).where(true())
         stmt = insert_for(session, PENDING).from_select(["license_id", "queued_at"], licenses)
         session.execute(
             stmt.on_conflict_do_update(index_elements=["license_id"], set_={"queued_at": stmt.excluded.queued_at})

@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cebridge.store.dialect import one_of
+from cebridge.store.dialect import rows_with
 from cebridge.store.tables import Identity
 
 
@@ -60,14 +59,16 @@ class Matcher:
         for (kind, source), values in sorted(groups.items()):
             wanted = sorted(values)
             for start in range(0, len(wanted), 1000):
-                rows = self._session.connection().execute(
-                    select(ids.c.value, ids.c.clinician_id).where(
-                        ids.c.organization_id == self._org,
-                        ids.c.kind == kind,
-                        ids.c.source == source,
-                        one_of(self._session, ids.c.value, wanted[start : start + 1000]),
-                    )
+                stmt = rows_with(
+                    self._session,
+                    (ids.c.value, ids.c.clinician_id),
+                    ids.c.value,
+                    wanted[start : start + 1000],
+                    ids.c.organization_id == self._org,
+                    ids.c.kind == kind,
+                    ids.c.source == source,
                 )
+                rows = self._session.connection().execute(stmt)
                 for value, clinician_id in rows:
                     found[(kind, source, value)] = clinician_id
         return found
