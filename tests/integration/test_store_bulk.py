@@ -118,3 +118,22 @@ def test_serialized_json_is_stored_as_it_is(factory: SessionFactory, count: int)
     with transaction(factory, write=False) as s:
         raws = {row.external_id: row.raw for row in s.execute(select(CompletionRow.external_id, CompletionRow.raw))}
     assert raws == {f"b{i}": TRICKY | {"i": i} for i in range(count)}  # parsed back, not a JSON string
+
+
+def test_rows_with_and_delete_with_touch_exactly_the_given_keys(factory: SessionFactory) -> None:
+    from cebridge.store.dialect import delete_with, rows_with
+
+    org = _org(factory)
+    with transaction(factory) as s:
+        bulk_insert(s.connection(), TABLE, _rows(org, 30))
+    wanted = [f"b{i}" for i in range(0, 30, 3)] + ["missing"]
+    with transaction(factory) as s:
+        conn = s.connection()
+        cols = (TABLE.c.external_id, TABLE.c.version)
+        found = conn.execute(rows_with(conn, cols, TABLE.c.external_id, wanted, TABLE.c.source == "bulk.test")).all()
+        other = conn.execute(rows_with(conn, cols, TABLE.c.external_id, wanted, TABLE.c.source == "elsewhere")).all()
+        conn.execute(delete_with(conn, TABLE, TABLE.c.external_id, wanted[:5]))
+    assert sorted(e for e, _ in found) == sorted(wanted[:-1]) and other == []
+    with transaction(factory, write=False) as s:
+        left = set(s.scalars(select(CompletionRow.external_id)))
+    assert left == {f"b{i}" for i in range(30)} - set(wanted[:5])
