@@ -7,7 +7,6 @@ from datetime import date
 import click
 
 from cebridge.cli.evaluate import parse_day
-from cebridge.config import Settings
 
 
 @click.group("reminders")
@@ -19,11 +18,11 @@ def reminders_group() -> None:
 @click.option("--as-of", "as_of", help="the day to queue reminders for (YYYY-MM-DD); default today")
 def queue(as_of: str | None) -> None:
     """Queue the reminders due today for every license still short (idempotent: safe to run twice)."""
-    from cebridge.store.db import make_engine, session_factory
+    from cebridge.cli.store_context import open_store
     from cebridge.sync.reminders import queue_due_reminders
 
     day = parse_day(as_of, "--as-of") or date.today()
-    offered = queue_due_reminders(session_factory(make_engine(Settings())), day)
+    offered = queue_due_reminders(open_store().factory, day)
     click.echo(f"{offered} reminder(s) queued for {day}")
 
 
