@@ -124,6 +124,7 @@ _COLUMNS = tuple(
         "version",
         "source",
         "external_id",
+        "match_status",
     )
 )
 _SNAPSHOTS: Table = ComplianceSnapshot.__table__  # type: ignore[assignment]
@@ -155,16 +156,12 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def _completions_of(session: Session, clinician_ids: list[int]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {c: [] for c in clinician_ids}
     for chunk in _chunks(sorted(set(clinician_ids))):
-        stmt = rows_with(
-            session,
-            _COLUMNS,
-            _COMPLETIONS.c.clinician_id,
-            chunk,
-            _COMPLETIONS.c.match_status.in_(LINKED),
-            _COMPLETIONS.c.offering_id.is_not(None),
-        )
+        # Only the clinician's key in SQL: with a status condition too, PostgreSQL without statistics combined the
+        # clinician index with the status index (900,000 entries read per clinician at a million completions).
+        stmt = rows_with(session, _COLUMNS, _COMPLETIONS.c.clinician_id, chunk)
         for row in session.connection().execute(stmt):
-            out[row.clinician_id].append(row)
+            if row.match_status in LINKED and row.offering_id is not None:
+                out[row.clinician_id].append(row)
     return out
 
 
