@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bench_sync_prints_rate_ratio_and_rss(args: list[str], n: int) -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_sync.py"), *args, "--backends", "sqlite"],
-        capture_output=True, text=True, timeout=300, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=ROOT,
     ).stdout
     pattern = (
         rf"sqlite: n={n} pipeline [\d.]+s \([\d,]+ records/s, cpu [\d.]+s, \d+ licenses recomputed\) "
