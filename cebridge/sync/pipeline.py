@@ -3,8 +3,10 @@
 Per batch, in ONE transaction: the batch's completions are upserted (idempotent by ``(source, external_id)``),
 changes are audited, the affected licenses are queued for recompute, and the connector's whole state is
 committed. A crash therefore loses nothing (the next run resumes from the last committed state) and duplicates
-nothing (a re-read record is recognised by its key and hash). Then the queued licenses are recomputed, each in
-one transaction with its awards, snapshot and outbox work (:mod:`cebridge.sync.compliance`).
+nothing (a re-read record is recognised by its key and hash). The next batch is read while one is stored
+(:mod:`cebridge.sync.readahead`). The queued licenses are recomputed at the end (and, during a long sync, for a
+bounded share of its time), a chunk of licenses per transaction with their awards, snapshots and outbox work
+(:mod:`cebridge.sync.compliance`).
 """
 
 from __future__ import annotations
